@@ -1,0 +1,1007 @@
+package cfront
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// ChunkKind classifies a top-level chunk of a C file.
+type ChunkKind uint8
+
+// Chunk kinds.
+const (
+	ChunkDecl      ChunkKind = iota // a declaration ending with ';'
+	ChunkFunc                       // a function definition
+	ChunkDirective                  // a preprocessor directive other than a conditional
+	ChunkMacroCall                  // a top-level macro invocation: NAME(args);
+	ChunkAsm                        // a top-level asm statement
+)
+
+var chunkKindNames = [...]string{"decl", "func", "directive", "macro-call", "asm"}
+
+func (k ChunkKind) String() string { return chunkKindNames[k] }
+
+// Chunk is one top-level declaration or directive of a C file, with the
+// cheap facts the scanner finds without a parser.
+type Chunk struct {
+	Kind          ChunkKind
+	Off, End      int32  // byte range in the blob
+	Line, EndLine int32  // first and last line
+	Hash          uint64 // hash of the chunk's token texts
+	Cond          string // the #if conditions that guard it, "" when none
+	Dead          bool   // in a branch that is never compiled
+	Name          string // the main declared name (best guess)
+	Sub           string // directive name, "typedef", "struct"/"union"/"enum", "proto", "var"
+	Idents        []string
+	Bad           string // a structural problem: unterminated, unmatched brace
+	Straddle      bool   // absorbed #if groups whose branches split the declaration
+	Exported      bool   // carries an export marker
+}
+
+// Inventory is the cheap view of one blob: its top-level chunks and
+// file-level facts. It depends only on the blob's bytes and the scan options.
+type Inventory struct {
+	Chunks   []Chunk
+	Includes []string // #include targets, as written without quotes or brackets
+	Lines    int
+	Size     int
+	// Exports lists names given to EXPORT_SYMBOL*-style macro calls.
+	Exports []string
+	refs    map[string][]int32 // identifier → chunks that use it, built lazily
+}
+
+// ScanOptions are the config facts the scanner needs.
+type ScanOptions struct {
+	Defines       Defines  // the build's defines, nil when unknown
+	ExportMarkers []string // extra export marker macros
+}
+
+// Scan lexes src and splits it into top-level chunks.
+func Scan(src []byte, opts ScanOptions) *Inventory {
+	s := &scanner{src: src, toks: Lex(src), opts: opts}
+	s.detectGuard()
+	s.run()
+	inv := &Inventory{Chunks: s.chunks, Size: len(src)}
+	inv.Lines = 1 + strings.Count(string(src), "\n")
+	for i := range inv.Chunks {
+		c := &inv.Chunks[i]
+		if c.Kind == ChunkDirective && c.Sub == "include" && !c.Dead {
+			inv.Includes = append(inv.Includes, c.Name)
+		}
+		if c.Kind == ChunkMacroCall && strings.HasPrefix(c.Sub, "EXPORT_SYMBOL") {
+			inv.Exports = append(inv.Exports, c.Name)
+		}
+	}
+	return inv
+}
+
+type frame struct {
+	conds        []string // the conditions of the branches so far
+	guard        bool     // an include guard: not part of any condition
+	inChunk      bool     // opened inside a chunk: part of its text
+	ifTok        int      // token index of the '#' of #if
+	depthAtIf    int
+	liveEnd      int  // brace depth at the end of the first live branch
+	haveLiveEnd  bool // liveEnd is set
+	dead         bool // the current branch is never compiled
+	taken        bool // an earlier branch is always compiled
+	branchIsDead bool
+}
+
+type scanner struct {
+	src    []byte
+	toks   []Token
+	opts   ScanOptions
+	chunks []Chunk
+	frames []frame
+
+	guardTok int // token index of the guard's '#ifndef', -1 when none
+	guardEnd int // token index of the guard's '#endif'
+
+	// the open chunk
+	start    int  // token index, -1 when none
+	isFunc   bool // the open chunk is a function definition
+	depth    int
+	paren    int
+	cond     string
+	dead     bool
+	straddle bool
+	bad      string
+}
+
+// directiveEnd returns the index of the TokEOL that ends the directive
+// starting at toks[i] (a TokHash).
+func (s *scanner) directiveEnd(i int) int {
+	for j := i + 1; j < len(s.toks); j++ {
+		if s.toks[j].Kind == TokEOL {
+			return j
+		}
+	}
+	return len(s.toks) - 1
+}
+
+func (s *scanner) text(i int) string {
+	if i < 0 || i >= len(s.toks) {
+		return ""
+	}
+	return s.toks[i].Text(s.src)
+}
+
+// detectGuard finds an include guard: the file's first directive is
+// #ifndef X (or #if !defined X), the next is #define X, and the file ends with
+// the matching #endif.
+func (s *scanner) detectGuard() {
+	s.guardTok, s.guardEnd = -1, -1
+	n := len(s.toks)
+	if n < 6 || s.toks[0].Kind != TokHash {
+		return
+	}
+	e := s.directiveEnd(0)
+	var name string
+	switch d := s.text(1); {
+	case d == "ifndef" && e == 3:
+		name = s.text(2)
+	case d == "if" && s.text(2) == "!" && s.text(3) == "defined":
+		k := 4
+		if s.text(k) == "(" {
+			k++
+		}
+		name = s.text(k)
+	default:
+		return
+	}
+	if e+3 >= n || s.toks[e+1].Kind != TokHash || s.text(e+2) != "define" || s.text(e+3) != name {
+		return
+	}
+	// The last directive must be #endif and nothing may follow it.
+	last := n - 1
+	if s.toks[last].Kind != TokEOL {
+		return
+	}
+	k := last - 1
+	for k >= 0 && s.toks[k].Kind != TokHash {
+		k--
+	}
+	if k < 0 || s.text(k+1) != "endif" {
+		return
+	}
+	s.guardTok, s.guardEnd = 0, k
+}
+
+func (s *scanner) run() {
+	s.start = -1
+	for i := 0; i < len(s.toks); {
+		t := s.toks[i]
+		if t.Kind == TokHash {
+			i = s.directive(i)
+			continue
+		}
+		if s.start < 0 {
+			if t.Kind == TokPunct && s.text(i) == ";" { // stray ';' between declarations
+				i++
+				continue
+			}
+			if t.Kind == TokPunct && s.text(i) == "}" { // closes an extern "C" block
+				i++
+				continue
+			}
+			if t.Kind == TokIdent && s.text(i) == "_Pragma" && s.text(i+1) == "(" {
+				i = s.pragmaOperator(i)
+				continue
+			}
+			s.open(i)
+		}
+		if t.Kind == TokPunct {
+			switch s.text(i) {
+			case "{":
+				if s.depth == 0 && s.paren == 0 {
+					switch s.braceKind(i) {
+					case braceLinkage:
+						s.start = -1
+						i++
+						continue
+					case braceFunc:
+						s.isFunc = true
+					case braceKR:
+						s.mergeKR(i)
+						s.isFunc = true
+					}
+				}
+				s.depth++
+			case "}":
+				if s.depth == 0 {
+					s.bad = "unmatched '}'"
+					s.close(i + 1)
+					i++
+					continue
+				}
+				s.depth--
+				if s.depth == 0 && s.isFunc {
+					s.close(i + 1)
+					i++
+					continue
+				}
+			case "(":
+				if s.depth == 0 {
+					s.paren++
+				}
+			case ")":
+				if s.depth == 0 && s.paren > 0 {
+					s.paren--
+					if s.paren == 0 && s.bareMacroCallEnds(i) {
+						s.close(i + 1)
+						i++
+						continue
+					}
+				}
+			case ";":
+				if s.depth == 0 && s.paren == 0 {
+					s.close(i + 1)
+					i++
+					continue
+				}
+			}
+		}
+		i++
+	}
+	if s.start >= 0 {
+		s.bad = "unterminated declaration at end of file"
+		s.close(len(s.toks))
+	}
+}
+
+// bareMacroCallEnds reports whether the open chunk is exactly NAME(...)
+// closed at toks[i] and the next token starts a new line that cannot continue
+// a declaration: a macro invocation used as a declaration without ';'
+// (LUAI_DDEC(...), DEFINE_THING(x)).
+func (s *scanner) bareMacroCallEnds(i int) bool {
+	st := s.start
+	if s.toks[st].Kind != TokIdent || cKeywords[s.text(st)] || s.text(st+1) != "(" || s.skipGroup(st+1) != i+1 {
+		return false
+	}
+	if i+1 >= len(s.toks) {
+		return true
+	}
+	nt := s.toks[i+1]
+	if nt.Line == s.toks[i].Line {
+		return false
+	}
+	switch s.text(i + 1) {
+	case "{", ";", ",", "=", "(", "[", ":", ")", "__attribute__", "__attribute", "asm", "__asm__", "__asm":
+		return false
+	}
+	return true
+}
+
+func (s *scanner) open(i int) {
+	s.start = i
+	s.isFunc = false
+	s.depth, s.paren = 0, 0
+	s.cond, s.dead = s.condition(len(s.frames))
+	s.straddle = false
+	s.bad = ""
+}
+
+// condition returns the joined conditions of frames[:n] that are not guards
+// and not inside a chunk, and whether any of them is dead.
+func (s *scanner) condition(n int) (string, bool) {
+	var parts []string
+	dead := false
+	for _, f := range s.frames[:n] {
+		if f.guard || f.inChunk {
+			continue
+		}
+		if f.dead {
+			dead = true
+		}
+		parts = append(parts, branchCond(f.conds))
+	}
+	return strings.Join(parts, " && "), dead
+}
+
+// branchCond spells the condition of the last branch of conds.
+func branchCond(conds []string) string {
+	last := conds[len(conds)-1]
+	if len(conds) == 1 {
+		return last
+	}
+	var prev []string
+	for _, c := range conds[:len(conds)-1] {
+		prev = append(prev, "("+c+")")
+	}
+	neg := "!(" + strings.Join(prev, " || ") + ")"
+	if last == "1" { // #else
+		return neg
+	}
+	return neg + " && (" + last + ")"
+}
+
+type braceKind uint8
+
+const (
+	braceAggregate braceKind = iota
+	braceFunc
+	braceLinkage
+	braceKR
+)
+
+// braceKind decides what a '{' at depth 0 opens, from the tokens of the open
+// chunk before it.
+func (s *scanner) braceKind(i int) braceKind {
+	if i == s.start {
+		// A chunk that starts with '{' is the body of a K&R definition whose
+		// parameter declarations were closed as chunks.
+		return braceKR
+	}
+	pi := s.prevSig(i)
+	prev := s.text(pi)
+	if pi >= 0 && s.toks[pi].Kind == TokString && s.text(s.prevSig(pi)) == "extern" {
+		return braceLinkage
+	}
+	hasParen, hasAssign := false, false
+	first := ""
+	for j := s.start; j < i; j++ {
+		if s.toks[j].Kind == TokHash {
+			j = s.directiveEnd(j)
+			continue
+		}
+		t := s.text(j)
+		if first == "" && t != "static" && t != "extern" && t != "const" && t != "volatile" && t != "__extension__" {
+			first = t
+		}
+		switch t {
+		case "(":
+			hasParen = true
+		case "=":
+			hasAssign = true
+		}
+	}
+	if hasAssign {
+		return braceAggregate
+	}
+	if first == "typedef" {
+		return braceAggregate
+	}
+	if (first == "struct" || first == "union" || first == "enum") && s.aggregateHead(i) {
+		return braceAggregate
+	}
+	switch prev {
+	case ")":
+		if first == "struct" || first == "union" || first == "enum" {
+			// struct __attribute__((packed)) name { … } or
+			// struct s *f(void) { … }: decide by what follows the tag.
+			if s.aggregateHead(i) {
+				return braceAggregate
+			}
+		}
+		return braceFunc
+	case "struct", "union", "enum":
+		return braceAggregate
+	}
+	if pi >= 0 && s.toks[pi].Kind == TokIdent {
+		p2 := s.text(s.prevSig(pi))
+		if p2 == "struct" || p2 == "union" || p2 == "enum" {
+			return braceAggregate
+		}
+		if hasParen {
+			return braceFunc // void f(void) ATTR {
+		}
+	}
+	return braceAggregate
+}
+
+// prevSig returns the index of the last token before i that is not part of
+// a directive, or -1.
+func (s *scanner) prevSig(i int) int {
+	j := i - 1
+	for j >= 0 {
+		if s.toks[j].Kind == TokEOL {
+			for j >= 0 && s.toks[j].Kind != TokHash {
+				j--
+			}
+			j--
+			continue
+		}
+		return j
+	}
+	return -1
+}
+
+// aggregateHead reports whether the tokens before the '{' at i are
+// "struct|union|enum [attrs] [tag] [attrs]" with no declarator in between.
+func (s *scanner) aggregateHead(i int) bool {
+	j := s.start
+	for j < i && (s.text(j) == "static" || s.text(j) == "extern" || s.text(j) == "const" || s.text(j) == "volatile" || s.text(j) == "typedef") {
+		j++
+	}
+	j++ // the keyword
+	for j < i {
+		t := s.text(j)
+		if t == "__attribute__" || t == "__attribute" || t == "__declspec" || t == "alignas" || t == "_Alignas" {
+			j = s.skipGroup(j + 1)
+			continue
+		}
+		if s.toks[j].Kind == TokIdent {
+			j++
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// skipGroup returns the index after the balanced parenthesised group that
+// starts at j (or j itself when toks[j] is not '(').
+func (s *scanner) skipGroup(j int) int {
+	if s.text(j) != "(" {
+		return j
+	}
+	d := 0
+	for ; j < len(s.toks); j++ {
+		switch s.text(j) {
+		case "(":
+			d++
+		case ")":
+			d--
+			if d == 0 {
+				return j + 1
+			}
+		}
+	}
+	return j
+}
+
+// mergeKR merges the chunks closed just before a body-only '{' back into the
+// open chunk, up to the one that holds the function's parameter list.
+func (s *scanner) mergeKR(i int) {
+	for k := len(s.chunks) - 1; k >= 0 && k >= len(s.chunks)-32; k-- {
+		c := s.chunks[k]
+		if c.Kind != ChunkDecl {
+			return
+		}
+		if strings.Contains(string(s.src[c.Off:c.End]), "(") {
+			s.start = s.tokIndexAt(c.Off)
+			s.cond, s.dead = c.Cond, c.Dead
+			s.chunks = s.chunks[:k]
+			return
+		}
+	}
+}
+
+// tokIndexAt returns the index of the token that starts at byte off.
+func (s *scanner) tokIndexAt(off int32) int {
+	return sort.Search(len(s.toks), func(i int) bool { return s.toks[i].Off >= off })
+}
+
+func (s *scanner) pragmaOperator(i int) int {
+	j := s.skipGroup(i + 1)
+	s.open(i)
+	s.closeAs(j, ChunkDirective, "pragma", "_Pragma")
+	return j
+}
+
+// directive handles the directive starting at toks[i] and returns the index
+// after it.
+func (s *scanner) directive(i int) int {
+	e := s.directiveEnd(i)
+	name := ""
+	if i+1 < e {
+		name = s.text(i + 1)
+	}
+	switch name {
+	case "if", "ifdef", "ifndef", "elif", "elifdef", "elifndef", "else", "endif":
+		s.conditional(name, i, e)
+		return e + 1
+	}
+	if s.start >= 0 {
+		return e + 1 // part of the open chunk
+	}
+	s.open(i)
+	sub, nm := name, ""
+	switch name {
+	case "define", "undef":
+		nm = s.text(i + 2)
+	case "include", "include_next", "import":
+		nm = includeTarget(s.src, s.toks[i+2:e])
+		sub = "include"
+	case "pragma":
+		var parts []string
+		for k := i + 2; k < e && k < i+4; k++ {
+			parts = append(parts, s.text(k))
+		}
+		nm = strings.Join(parts, " ")
+	default:
+		nm = name
+	}
+	s.closeAs(e+1, ChunkDirective, sub, nm)
+	return e + 1
+}
+
+func includeTarget(src []byte, toks []Token) string {
+	if len(toks) == 0 {
+		return ""
+	}
+	if toks[0].Kind == TokString {
+		t := toks[0].Text(src)
+		return strings.Trim(t, "\"")
+	}
+	var b strings.Builder
+	for _, t := range toks {
+		x := t.Text(src)
+		if x == "<" {
+			continue
+		}
+		if x == ">" {
+			break
+		}
+		b.WriteString(x)
+	}
+	return b.String()
+}
+
+func (s *scanner) condTokens(i, e int) []Token {
+	return s.toks[i+2 : e]
+}
+
+func (s *scanner) condText(i, e int) string {
+	var parts []string
+	for _, t := range s.condTokens(i, e) {
+		parts = append(parts, t.Text(s.src))
+	}
+	return strings.Join(parts, " ")
+}
+
+// conditional updates the #if stack for the directive at toks[i..e].
+func (s *scanner) conditional(name string, i, e int) {
+	inChunk := s.start >= 0
+	var text string
+	var val condValue
+	switch name {
+	case "if", "elif":
+		text = s.condText(i, e)
+		val = evalCond(s.src, s.condTokens(i, e), s.opts.Defines)
+	case "ifdef", "elifdef":
+		text = "defined(" + s.text(i+2) + ")"
+		val = evalCond(s.src, nil, nil)
+		if s.opts.Defines != nil {
+			_, ok := s.opts.Defines[s.text(i+2)]
+			val = known(b2i(ok))
+		}
+	case "ifndef", "elifndef":
+		text = "!defined(" + s.text(i+2) + ")"
+		val = unknownValue
+		if s.opts.Defines != nil {
+			_, ok := s.opts.Defines[s.text(i+2)]
+			val = known(b2i(!ok))
+		}
+	case "else":
+		text = "1"
+	}
+	switch name {
+	case "if", "ifdef", "ifndef":
+		f := frame{conds: []string{text}, inChunk: inChunk, ifTok: i, depthAtIf: s.depth}
+		f.guard = i == s.guardTok
+		f.branchIsDead = val.known && val.v == 0
+		f.taken = val.known && val.v != 0
+		f.dead = f.branchIsDead
+		s.frames = append(s.frames, f)
+	case "elif", "elifdef", "elifndef", "else":
+		if len(s.frames) == 0 {
+			s.noteBad("#" + name + " without #if")
+			return
+		}
+		f := &s.frames[len(s.frames)-1]
+		if inChunk && !f.inChunk {
+			s.absorb(len(s.frames) - 1)
+		}
+		s.endBranch(f)
+		f.conds = append(f.conds, text)
+		if name == "else" {
+			f.branchIsDead = f.taken
+		} else {
+			f.branchIsDead = f.taken || val.known && val.v == 0
+			if val.known && val.v != 0 {
+				f.taken = true
+			}
+		}
+		f.dead = f.branchIsDead
+		s.depth = f.depthAtIf
+	case "endif":
+		if len(s.frames) == 0 {
+			s.noteBad("#endif without #if")
+			return
+		}
+		f := &s.frames[len(s.frames)-1]
+		if inChunk && !f.inChunk {
+			s.absorb(len(s.frames) - 1)
+		}
+		s.endBranch(f)
+		if f.haveLiveEnd {
+			s.depth = f.liveEnd
+		} else {
+			s.depth = f.depthAtIf
+		}
+		s.frames = s.frames[:len(s.frames)-1]
+	}
+	if s.start < 0 {
+		return
+	}
+	if s.depth < 0 {
+		s.depth = 0
+	}
+}
+
+func (s *scanner) endBranch(f *frame) {
+	if !f.branchIsDead && !f.haveLiveEnd {
+		f.liveEnd = s.depth
+		f.haveLiveEnd = true
+	}
+}
+
+func (s *scanner) noteBad(msg string) {
+	if s.start >= 0 && s.bad == "" {
+		s.bad = msg
+	}
+}
+
+// absorb merges the #if group of frames[k], opened before the open chunk,
+// into the chunk: its branches split the declaration.
+func (s *scanner) absorb(k int) {
+	f := &s.frames[k]
+	f.inChunk = true
+	s.straddle = true
+	if f.ifTok < s.start {
+		off := s.toks[f.ifTok].Off
+		for len(s.chunks) > 0 && s.chunks[len(s.chunks)-1].Off >= off {
+			s.chunks = s.chunks[:len(s.chunks)-1]
+		}
+		s.start = f.ifTok
+	}
+	s.cond, s.dead = s.condition(k)
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// close ends the open chunk before token index end.
+func (s *scanner) close(end int) {
+	kind, sub, name := s.classify(s.start, end)
+	s.closeAs(end, kind, sub, name)
+}
+
+func (s *scanner) closeAs(end int, kind ChunkKind, sub, name string) {
+	if s.start < 0 || end <= s.start {
+		s.start = -1
+		return
+	}
+	first, last := s.toks[s.start], s.toks[end-1]
+	c := Chunk{
+		Kind: kind, Off: first.Off, End: last.End, Line: first.Line, EndLine: last.Line,
+		Cond: s.cond, Dead: s.dead, Name: name, Sub: sub, Bad: s.bad, Straddle: s.straddle,
+	}
+	if kind == ChunkFunc && c.Name != "" {
+		c.Name = funcKey(c.Name, s.firstArg(s.start, end, name))
+	}
+	h := xxhash.New()
+	seen := map[string]bool{}
+	prevMember := false
+	for j := s.start; j < end; j++ {
+		t := s.toks[j]
+		b := t.Bytes(s.src)
+		_, _ = h.Write(b)
+		_, _ = h.Write([]byte{0})
+		if t.Kind == TokIdent {
+			w := string(b)
+			if !prevMember && !cKeywords[w] && !seen[w] {
+				seen[w] = true
+				c.Idents = append(c.Idents, w)
+			}
+			if kind != ChunkDirective && !c.Exported && s.isExportMarker(w, j, end) {
+				c.Exported = true
+			}
+		}
+		prevMember = t.Kind == TokPunct && (len(b) == 1 && b[0] == '.' || len(b) == 2 && b[0] == '-' && b[1] == '>')
+	}
+	c.Hash = h.Sum64()
+	sort.Strings(c.Idents)
+	s.chunks = append(s.chunks, c)
+	s.start = -1
+}
+
+// isExportMarker reports whether identifier w at toks[j] marks an exported
+// declaration.
+func (s *scanner) isExportMarker(w string, j, end int) bool {
+	if IsExportMarkerName(w, s.opts.ExportMarkers) {
+		return true
+	}
+	if w == "visibility" {
+		for k := j + 1; k < end && k < j+4; k++ {
+			if s.text(k) == `"default"` {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// IsExportMarkerName reports whether a macro name marks exported API:
+// *_API, *_EXTERN (upper case), EXPORT_SYMBOL*, or one of extra.
+func IsExportMarkerName(w string, extra []string) bool {
+	for _, m := range extra {
+		if w == m {
+			return true
+		}
+	}
+	if strings.HasPrefix(w, "EXPORT_SYMBOL") {
+		return true
+	}
+	if !(strings.HasSuffix(w, "_API") || strings.HasSuffix(w, "_EXTERN")) {
+		return false
+	}
+	return strings.ToUpper(w) == w
+}
+
+// firstArg returns the first argument token of the call-like declarator
+// name(...) within toks[start:end], for macro-generated definitions.
+func (s *scanner) firstArg(start, end int, name string) string {
+	for j := start; j+2 < end; j++ {
+		if s.text(j) == name && s.text(j+1) == "(" {
+			if s.toks[j+2].Kind == TokIdent {
+				return s.text(j + 2)
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// funcKey names a function definition; a definition generated by an
+// upper-case macro (DEFINE_HANDLER(foo) { … }) is named by the macro and its
+// first argument so that sibling definitions keep distinct names.
+func funcKey(name, arg string) string {
+	if arg != "" && isMacroLike(name) {
+		return name + "(" + arg + ")"
+	}
+	return name
+}
+
+// isMacroLike reports whether an identifier is spelled like a macro: upper
+// case letters, digits and underscores, with at least two characters.
+func isMacroLike(w string) bool {
+	if len(w) < 2 {
+		return false
+	}
+	hasUpper := false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			hasUpper = true
+		case c >= '0' && c <= '9', c == '_':
+		default:
+			return false
+		}
+	}
+	return hasUpper
+}
+
+// classify guesses the kind and main name of the declaration in toks[start:end].
+func (s *scanner) classify(start, end int) (ChunkKind, string, string) {
+	// Skip directives inside the chunk when looking at its shape.
+	var idx []int
+	for j := start; j < end; j++ {
+		if s.toks[j].Kind == TokHash {
+			j = s.directiveEnd(j)
+			continue
+		}
+		idx = append(idx, j)
+	}
+	if len(idx) == 0 {
+		return ChunkDecl, "", ""
+	}
+	t0 := s.text(idx[0])
+	if s.isFunc {
+		return ChunkFunc, "func", s.funcName(idx)
+	}
+	if s.toks[idx[0]].Kind == TokIdent && !cKeywords[t0] && len(idx) >= 3 && s.text(idx[1]) == "(" &&
+		s.text(idx[len(idx)-1]) == ")" && s.skipGroup(idx[1]) == idx[len(idx)-1]+1 {
+		arg := ""
+		if s.toks[idx[2]].Kind == TokIdent {
+			arg = s.text(idx[2])
+		}
+		return ChunkMacroCall, t0, macroCallKey(t0, arg) // NAME(...) without ';'
+	}
+	switch t0 {
+	case "asm", "__asm__", "__asm":
+		return ChunkAsm, "asm", "asm"
+	case "_Static_assert", "static_assert":
+		return ChunkDecl, "assert", t0
+	}
+	// NAME(args); with no type before it: a macro call.
+	if s.toks[idx[0]].Kind == TokIdent && !cKeywords[t0] && len(idx) >= 4 && s.text(idx[1]) == "(" &&
+		s.text(idx[len(idx)-1]) == ";" && s.text(idx[len(idx)-2]) == ")" && s.skipGroup(idx[1]) == idx[len(idx)-1] {
+		arg := ""
+		if s.toks[idx[2]].Kind == TokIdent {
+			arg = s.text(idx[2])
+		}
+		return ChunkMacroCall, t0, macroCallKey(t0, arg)
+	}
+	k := 0
+	for k < len(idx) && isStorageOrQual(s.text(idx[k])) {
+		k++
+	}
+	if k < len(idx) && s.text(idx[k]) == "typedef" {
+		return ChunkDecl, "typedef", s.typedefName(idx)
+	}
+	for j := k; j < len(idx); j++ {
+		if s.text(idx[j]) == "typedef" {
+			return ChunkDecl, "typedef", s.typedefName(idx)
+		}
+	}
+	if k < len(idx) {
+		switch kw := s.text(idx[k]); kw {
+		case "struct", "union", "enum":
+			// struct tag { … } [declarators];
+			for j := k + 1; j < len(idx); j++ {
+				t := s.text(idx[j])
+				if t == "{" {
+					tag := ""
+					for m := k + 1; m < j; m++ {
+						if s.toks[idx[m]].Kind == TokIdent && !cKeywords[s.text(idx[m])] {
+							tag = s.text(idx[m])
+						}
+					}
+					return ChunkDecl, kw, tag
+				}
+				if t == ";" || t == "(" || t == "*" || t == "=" || t == "[" || t == "," {
+					break
+				}
+			}
+		}
+	}
+	name, proto := s.declName(idx)
+	if proto {
+		return ChunkDecl, "proto", name
+	}
+	return ChunkDecl, "var", name
+}
+
+// macroCallKey names a top-level macro call by the macro and its first
+// identifier argument.
+func macroCallKey(name, arg string) string {
+	if arg == "" {
+		return name
+	}
+	return name + "(" + arg + ")"
+}
+
+func isStorageOrQual(t string) bool {
+	switch t {
+	case "static", "extern", "const", "volatile", "__extension__", "inline", "__inline", "__inline__", "register", "_Thread_local", "__thread", "thread_local":
+		return true
+	}
+	return false
+}
+
+// funcName guesses a function definition's name: the last identifier
+// followed by '(' at paren depth 0 before the body that is not spelled like a
+// macro, else the first such identifier.
+func (s *scanner) funcName(idx []int) string {
+	var cands []string
+	d := 0
+	for n, j := range idx {
+		t := s.text(j)
+		switch t {
+		case "{":
+			if d == 0 {
+				goto done
+			}
+		case "(":
+			d++
+		case ")":
+			d--
+		}
+		if s.toks[j].Kind == TokIdent && n+1 < len(idx) && s.text(idx[n+1]) == "(" && !cKeywords[t] && (d == 0 || d == 1 && n > 0 && s.text(idx[n-1]) == "*" || d == 1 && n > 0 && s.text(idx[n-1]) == "(") {
+			cands = append(cands, t)
+		}
+	}
+done:
+	for i := len(cands) - 1; i >= 0; i-- {
+		if !isMacroLike(cands[i]) {
+			return cands[i]
+		}
+	}
+	if len(cands) > 0 {
+		return cands[0]
+	}
+	return ""
+}
+
+// typedefName guesses the name a typedef declares.
+func (s *scanner) typedefName(idx []int) string {
+	d, b := 0, 0
+	last := ""
+	for n, j := range idx {
+		t := s.text(j)
+		switch t {
+		case "{":
+			b++
+		case "}":
+			b--
+		case "(":
+			d++
+		case ")":
+			d--
+		}
+		if b != 0 {
+			continue
+		}
+		if t == "(" && n+2 < len(idx) && s.text(idx[n+1]) == "*" && s.toks[idx[n+2]].Kind == TokIdent {
+			return s.text(idx[n+2]) // typedef int (*name)(…)
+		}
+		if d == 0 && s.toks[j].Kind == TokIdent && !cKeywords[t] && t != "__attribute__" {
+			last = t
+		}
+		if d == 0 && (t == "[" || t == ";" || t == ",") && last != "" && t != "," {
+			return last
+		}
+		if d == 0 && t == "__attribute__" {
+			return last
+		}
+	}
+	return last
+}
+
+// declName guesses the first declarator name of a declaration and whether it
+// declares a function.
+func (s *scanner) declName(idx []int) (string, bool) {
+	d, b := 0, 0
+	last := ""
+	for n, j := range idx {
+		t := s.text(j)
+		switch t {
+		case "{":
+			b++
+			continue
+		case "}":
+			b--
+			continue
+		}
+		if b != 0 {
+			continue
+		}
+		switch t {
+		case "(":
+			if d == 0 && last != "" && n > 0 && s.toks[idx[n-1]].Kind == TokIdent && s.text(idx[n-1]) == last && !isAttrWord(last) {
+				return last, true
+			}
+			d++
+			continue
+		case ")":
+			d--
+			continue
+		case "=", "[", ";", ",", ":":
+			if d == 0 && last != "" {
+				return last, false
+			}
+		}
+		if s.toks[j].Kind == TokIdent && !cKeywords[t] && !isAttrWord(t) {
+			last = t
+		}
+	}
+	return last, false
+}
+
+func isAttrWord(t string) bool {
+	switch t {
+	case "__attribute__", "__attribute", "__declspec", "__asm__", "__asm", "asm", "alignas", "_Alignas":
+		return true
+	}
+	return false
+}
