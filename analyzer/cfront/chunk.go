@@ -3,6 +3,7 @@ package cfront
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -49,7 +50,43 @@ type Inventory struct {
 	Size     int
 	// Exports lists names given to EXPORT_SYMBOL*-style macro calls.
 	Exports []string
-	refs    map[string][]int32 // identifier → chunks that use it, built lazily
+	// InitFuncs lists functions this file marks as start-up code: defined
+	// with an init marker, or registered with module_init/*_initcall.
+	InitFuncs []string
+
+	refsOnce sync.Once
+	refs     map[string][]int32 // identifier → chunks that use it, built lazily
+}
+
+// Users returns the indexes of the live chunks that use identifier name.
+// Include directives are indexed as "#include:BASENAME" so that the users
+// of an included fragment can be found.
+func (inv *Inventory) Users(name string) []int32 {
+	inv.refsOnce.Do(func() {
+		inv.refs = map[string][]int32{}
+		for i := range inv.Chunks {
+			c := &inv.Chunks[i]
+			if c.Dead {
+				continue
+			}
+			for _, id := range c.Idents {
+				inv.refs[id] = append(inv.refs[id], int32(i))
+			}
+		}
+	})
+	return inv.refs[name]
+}
+
+// Cost estimates the inventory's memory in bytes, for cache budgets.
+func (inv *Inventory) Cost() int64 {
+	n := int64(256 + 96*len(inv.Chunks))
+	for i := range inv.Chunks {
+		for _, id := range inv.Chunks[i].Idents {
+			n += int64(len(id)) + 24
+		}
+		n += int64(len(inv.Chunks[i].Cond) + len(inv.Chunks[i].Name))
+	}
+	return n * 2 // the reference index, once built
 }
 
 // ScanOptions are the config facts the scanner needs.
@@ -71,7 +108,13 @@ func Scan(src []byte, opts ScanOptions) *Inventory {
 			inv.Includes = append(inv.Includes, c.Name)
 		}
 		if c.Kind == ChunkMacroCall && strings.HasPrefix(c.Sub, "EXPORT_SYMBOL") {
-			inv.Exports = append(inv.Exports, c.Name)
+			inv.Exports = append(inv.Exports, macroArg(c.Name))
+		}
+		if c.Kind == ChunkMacroCall && !c.Dead && (c.Sub == "module_init" || strings.HasSuffix(c.Sub, "initcall") || c.Sub == "__initcall") {
+			inv.InitFuncs = append(inv.InitFuncs, macroArg(c.Name))
+		}
+		if c.Kind == ChunkFunc && c.Sub == "init" && !c.Dead {
+			inv.InitFuncs = append(inv.InitFuncs, c.Name)
 		}
 	}
 	return inv
@@ -519,6 +562,13 @@ func (s *scanner) directive(i int) int {
 	return e + 1
 }
 
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
 func includeTarget(src []byte, toks []Token) string {
 	if len(toks) == 0 {
 		return ""
@@ -696,6 +746,15 @@ func (s *scanner) closeAs(end int, kind ChunkKind, sub, name string) {
 		b := t.Bytes(s.src)
 		_, _ = h.Write(b)
 		_, _ = h.Write([]byte{0})
+		if t.Kind == TokHash && j+2 < end && s.text(j+1) == "include" {
+			if tgt := includeTarget(s.src, s.toks[j+2:s.directiveEnd(j)]); tgt != "" {
+				w := "#include:" + baseName(tgt)
+				if !seen[w] {
+					seen[w] = true
+					c.Idents = append(c.Idents, w)
+				}
+			}
+		}
 		if t.Kind == TokIdent {
 			w := string(b)
 			if !prevMember && !cKeywords[w] && !seen[w] {
@@ -807,7 +866,7 @@ func (s *scanner) classify(start, end int) (ChunkKind, string, string) {
 	}
 	t0 := s.text(idx[0])
 	if s.isFunc {
-		return ChunkFunc, "func", s.funcName(idx)
+		return ChunkFunc, s.funcSub(idx), s.funcName(idx)
 	}
 	if s.toks[idx[0]].Kind == TokIdent && !cKeywords[t0] && len(idx) >= 3 && s.text(idx[1]) == "(" &&
 		s.text(idx[len(idx)-1]) == ")" && s.skipGroup(idx[1]) == idx[len(idx)-1]+1 {
@@ -872,6 +931,15 @@ func (s *scanner) classify(start, end int) (ChunkKind, string, string) {
 	return ChunkDecl, "var", name
 }
 
+// macroArg returns ARG of a "NAME(ARG)" key.
+func macroArg(key string) string {
+	i := strings.IndexByte(key, '(')
+	if i < 0 || !strings.HasSuffix(key, ")") {
+		return key
+	}
+	return key[i+1 : len(key)-1]
+}
+
 // macroCallKey names a top-level macro call by the macro and its first
 // identifier argument.
 func macroCallKey(name, arg string) string {
@@ -887,6 +955,22 @@ func isStorageOrQual(t string) bool {
 		return true
 	}
 	return false
+}
+
+// funcSub marks a function chunk "inline" when its specifiers say so, "init"
+// when an init marker does, and "func" otherwise.
+func (s *scanner) funcSub(idx []int) string {
+	for _, j := range idx {
+		switch s.text(j) {
+		case "{":
+			return "func"
+		case "inline", "__inline", "__inline__", "__forceinline", "__always_inline", "always_inline":
+			return "inline"
+		case "__init", "constructor", "__devinit", "__cpuinit":
+			return "init"
+		}
+	}
+	return "func"
 }
 
 // funcName guesses a function definition's name: the last identifier

@@ -27,10 +27,11 @@ const (
 	KStaticLocal             // function-scope static variable
 	KAssert                  // _Static_assert
 	KUnparsed                // a chunk that could not be parsed
+	KForward                 // forward declaration: struct s;
 )
 
 var kindNames = [...]string{"func", "prototype", "global", "struct", "union", "enum", "typedef",
-	"macro", "undef", "include", "pragma", "directive", "macro-call", "asm", "static", "static-assert", "declaration"}
+	"macro", "undef", "include", "pragma", "directive", "macro-call", "asm", "static", "static-assert", "declaration", "forward"}
 
 // String returns the kind's name as findings spell it.
 func (k Kind) String() string { return kindNames[k] }
@@ -97,6 +98,8 @@ type Entity struct {
 	Fields  []Field
 	Members []EnumMember
 	Anon    bool // no tag: named after its typedef or first member
+	// TypedefName is the typedef that names an anonymous aggregate.
+	TypedefName string
 
 	// Macros.
 	FuncLike bool

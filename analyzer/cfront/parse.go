@@ -35,7 +35,20 @@ const maxVariants = 8
 // that cannot be parsed yields one entity of kind KUnparsed (or the
 // scanner's guess) whose ParseErr says why.
 func (p *Parser) ParseChunk(ctx context.Context, src []byte, c *Chunk) []*Entity {
+	return decorate(p.parseRelative(ctx, src, c), c)
+}
+
+// parseRelative parses chunk c with line numbers relative to the chunk's
+// first line (1 = that line), so that the result depends only on the
+// chunk's bytes and can be cached by them.
+func (p *Parser) parseRelative(ctx context.Context, src []byte, c *Chunk) []*Entity {
+	rel := *c
+	rel.EndLine = c.EndLine - c.Line + 1
+	rel.Line = 1
+	rel.Cond, rel.Bad = "", ""
+	rel.Exported = false
 	var ents []*Entity
+	c = &rel
 	switch c.Kind {
 	case ChunkDirective:
 		ents = parseDirective(src, c)
@@ -50,6 +63,18 @@ func (p *Parser) ParseChunk(ctx context.Context, src []byte, c *Chunk) []*Entity
 		if e.Line == 0 {
 			e.Line, e.EndLine = int(c.Line), int(c.EndLine)
 		}
+	}
+	return ents
+}
+
+// decorate copies entities parsed relative to their chunk and places them
+// in the file: absolute lines, the chunk's condition, hash, export marker
+// and structural problem.
+func decorate(rel []*Entity, c *Chunk) []*Entity {
+	shift := int(c.Line) - 1
+	out := make([]*Entity, len(rel))
+	for i, r := range rel {
+		e := r.shifted(shift)
 		e.Cond = joinCond(c.Cond, e.Cond)
 		e.ChunkHash = c.Hash
 		if c.Exported {
@@ -58,8 +83,29 @@ func (p *Parser) ParseChunk(ctx context.Context, src []byte, c *Chunk) []*Entity
 		if c.Bad != "" && e.ParseErr == "" {
 			e.ParseErr = c.Bad
 		}
+		out[i] = e
 	}
-	return ents
+	return out
+}
+
+// shifted returns a copy of e moved down by n lines.
+func (e *Entity) shifted(n int) *Entity {
+	c := *e
+	c.Line += n
+	c.EndLine += n
+	if c.BodyLine > 0 {
+		c.BodyLine += n
+	}
+	if c.NeverReturns > 0 {
+		c.NeverReturns += n
+	}
+	if len(e.Statics) > 0 {
+		c.Statics = make([]*Entity, len(e.Statics))
+		for i, s := range e.Statics {
+			c.Statics[i] = s.shifted(n)
+		}
+	}
+	return &c
 }
 
 func joinCond(a, b string) string {
@@ -1262,6 +1308,9 @@ func (x *extractor) typedef(n *sitter.Node, cond string) {
 			if anon.Name == "" {
 				anon.Name = "{" + d.name + "}"
 			}
+			if anon.TypedefName == "" {
+				anon.TypedefName = d.name
+			}
 			base = strings.TrimSuffix(s.baseNode.Type(), "_specifier") + " " + anon.Name
 		}
 		e := &Entity{Kind: KTypedef, Name: d.name, Line: x.line(n), EndLine: x.endLine(n), Cond: cond,
@@ -1281,6 +1330,10 @@ func (x *extractor) aggregate(n *sitter.Node, cond, name string) *Entity {
 		name = x.text(nameNode)
 	}
 	if body == nil {
+		if cond != "" || n.Parent() != nil && n.Parent().Type() == "translation_unit" {
+			// A forward declaration at top level: declares nothing in memory.
+			x.ents = append(x.ents, &Entity{Kind: KForward, Name: strings.TrimSuffix(n.Type(), "_specifier") + " " + name, Line: x.line(n), EndLine: x.endLine(n), Cond: cond})
+		}
 		return nil
 	}
 	e := &Entity{Name: name, Line: x.line(n), EndLine: x.endLine(n), Cond: cond, Anon: nameNode == nil}
@@ -1385,4 +1438,3 @@ func (x *extractor) preprocCond(n *sitter.Node) string {
 	}
 	return x.norm(n)
 }
-

@@ -1,0 +1,429 @@
+package analyzer
+
+import (
+	"context"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/dynupd/dynupd-analyze/analyzer/cfront"
+	"github.com/dynupd/dynupd-analyze/analyzer/filekind"
+	"github.com/dynupd/dynupd-analyze/analyzer/history"
+	"github.com/dynupd/dynupd-analyze/classifiers"
+	"github.com/dynupd/dynupd-analyze/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+)
+
+// treeIndex answers whole-tree questions about one tree (by root hash): its
+// C files and, built lazily from their inventories, which headers are
+// public, what typedefs stand for, which functions are start-up code. It is
+// shared by the workers; what it builds it builds once.
+type treeIndex struct {
+	root plumbing.Hash
+	a    *Analyzer
+
+	filesOnce sync.Once
+	files     []history.TreeFile // C files (.c, .h), sorted by path
+	byPath    map[string]int
+	allPaths  map[string]bool // every file of the tree
+	filesErr  error
+
+	mu        sync.Mutex
+	public    map[string]bool // public headers, built once
+	pubNames  map[string]bool // names declared in public headers
+	typedefs  map[string]string
+	tdLocs    map[string][]tdLoc // typedef name → where defined
+	initFuncs map[string]bool
+	included  map[string]bool // base names #included by some C file
+}
+
+type tdLoc struct {
+	file  int
+	chunk int
+}
+
+// reader is what a tree index needs from a worker: blob content and
+// inventories through the shared caches, and tree listings.
+type reader interface {
+	inventory(h plumbing.Hash) (*cfront.Inventory, []byte, error)
+	listTree(h plumbing.Hash) ([]history.TreeFile, error)
+	entities(src []byte, c *cfront.Chunk) []*cfront.Entity
+}
+
+func (t *treeIndex) load(r reader) error {
+	t.filesOnce.Do(func() {
+		if t.root.IsZero() {
+			t.byPath = map[string]int{}
+			t.allPaths = map[string]bool{}
+			return
+		}
+		all, err := r.listTree(t.root)
+		if err != nil {
+			t.filesErr = err
+			return
+		}
+		t.allPaths = map[string]bool{}
+		for _, f := range all {
+			t.allPaths[f.Path] = true
+			if f.Mode == filemode.Submodule || f.Mode == filemode.Symlink {
+				continue
+			}
+			if filekind.Of(f.Path, t.a.cfg) == filekind.C || isCExt(f.Path) {
+				t.files = append(t.files, f)
+			}
+		}
+		sort.Slice(t.files, func(i, j int) bool { return t.files[i].Path < t.files[j].Path })
+		t.byPath = make(map[string]int, len(t.files))
+		for i, f := range t.files {
+			t.byPath[f.Path] = i
+		}
+	})
+	return t.filesErr
+}
+
+func isCExt(p string) bool { return strings.HasSuffix(p, ".c") || strings.HasSuffix(p, ".h") }
+
+// inv returns the inventory and source of the i-th C file, or nil.
+func (t *treeIndex) inv(r reader, i int) (*cfront.Inventory, []byte) {
+	inv, src, err := r.inventory(t.files[i].Hash)
+	if err != nil {
+		return nil, nil
+	}
+	return inv, src
+}
+
+// users returns the references to name in the tree (or in one file).
+func (t *treeIndex) users(r reader, name, scope string) []classifiers.Ref {
+	if err := t.load(r); err != nil {
+		return nil
+	}
+	var out []classifiers.Ref
+	visit := func(i int) {
+		inv, _ := t.inv(r, i)
+		if inv == nil {
+			return
+		}
+		for _, ci := range inv.Users(name) {
+			c := &inv.Chunks[ci]
+			out = append(out, classifiers.Ref{Path: t.files[i].Path, Kind: c.Kind, Sub: c.Sub, Name: c.Name, Line: int(c.Line)})
+		}
+	}
+	if scope != "" {
+		if i, ok := t.byPath[scope]; ok {
+			visit(i)
+		}
+		return out
+	}
+	for i := range t.files {
+		visit(i)
+	}
+	return out
+}
+
+// includedFragments reports whether some C file includes a file with this
+// base name (so that a file with an unusual extension is C).
+func (t *treeIndex) includes(r reader, base string) bool {
+	if err := t.load(r); err != nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.included == nil {
+		t.included = map[string]bool{}
+		for i := range t.files {
+			inv, _ := t.inv(r, i)
+			if inv == nil {
+				continue
+			}
+			for ci := range inv.Chunks {
+				for _, id := range inv.Chunks[ci].Idents {
+					if strings.HasPrefix(id, "#include:") {
+						t.included[strings.TrimPrefix(id, "#include:")] = true
+					}
+				}
+			}
+		}
+	}
+	return t.included[base]
+}
+
+// publicSet computes the tree's public headers: under an include/
+// directory, configured, declaring an export-marked function, or included by
+// a public header.
+func (t *treeIndex) publicSet(r reader) map[string]bool {
+	if err := t.load(r); err != nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.public != nil {
+		return t.public
+	}
+	cfg := t.a.cfg
+	pub := map[string]bool{}
+	var queue []int
+	private := func(p string) bool { return cfg != nil && config.Match(cfg.PrivateHeaders, p) }
+	for i, f := range t.files {
+		if !isHeaderPath(f.Path) || private(f.Path) {
+			continue
+		}
+		marked := false
+		if underInclude(f.Path) || cfg != nil && config.Match(cfg.PublicHeaders, f.Path) {
+			marked = true
+		} else if inv, _ := t.inv(r, i); inv != nil {
+			for ci := range inv.Chunks {
+				c := &inv.Chunks[ci]
+				if c.Exported && !c.Dead && (c.Sub == "proto" || c.Kind == cfront.ChunkFunc || c.Sub == "var") {
+					marked = true
+					break
+				}
+			}
+		}
+		if marked {
+			pub[f.Path] = true
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		inv, _ := t.inv(r, i)
+		if inv == nil {
+			continue
+		}
+		for _, inc := range inv.Includes {
+			for _, j := range t.resolveInclude(t.files[i].Path, inc) {
+				p := t.files[j].Path
+				if !pub[p] && !private(p) {
+					pub[p] = true
+					queue = append(queue, j)
+				}
+			}
+		}
+	}
+	t.public = pub
+	t.pubNames = map[string]bool{}
+	var guards []string
+	if cfg != nil {
+		guards = cfg.PrivateGuards
+	}
+	for p := range pub {
+		i := t.byPath[p]
+		inv, _ := t.inv(r, i)
+		if inv == nil {
+			continue
+		}
+		for ci := range inv.Chunks {
+			c := &inv.Chunks[ci]
+			if c.Dead || c.Name == "" || guarded(c.Cond, guards) {
+				continue
+			}
+			if c.Sub == "proto" || c.Sub == "var" || c.Kind == cfront.ChunkFunc {
+				t.pubNames[c.Name] = true
+			}
+		}
+	}
+	for i := range t.files {
+		inv, _ := t.inv(r, i)
+		if inv == nil {
+			continue
+		}
+		for _, n := range inv.Exports {
+			t.pubNames[n] = true
+		}
+	}
+	return t.public
+}
+
+func guarded(cond string, guards []string) bool {
+	c := strings.ReplaceAll(cond, " ", "")
+	for _, g := range guards {
+		for _, pat := range []string{"defined(" + g + ")", "defined" + g} {
+			if k := strings.Index(c, pat); k >= 0 && (k == 0 || c[k-1] != '!') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHeaderPath(p string) bool { return !strings.HasSuffix(p, ".c") }
+
+func underInclude(p string) bool {
+	for _, d := range strings.Split(path.Dir(p), "/") {
+		if d == "include" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveInclude finds the tree files an #include target may name: the
+// path relative to the including file, else every file whose path ends
+// with the target.
+func (t *treeIndex) resolveInclude(from, target string) []int {
+	if i, ok := t.byPath[path.Join(path.Dir(from), target)]; ok {
+		return []int{i}
+	}
+	if i, ok := t.byPath[target]; ok {
+		return []int{i}
+	}
+	var out []int
+	suffix := "/" + strings.TrimPrefix(target, "./")
+	for i, f := range t.files {
+		if strings.HasSuffix(f.Path, suffix) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (t *treeIndex) publicHeader(r reader, p string) bool { return t.publicSet(r)[p] }
+
+func (t *treeIndex) declaredPublic(r reader, name string) bool {
+	t.publicSet(r)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pubNames[name]
+}
+
+// typedef resolves a typedef name of the tree to its normalised type.
+func (t *treeIndex) typedef(r reader, name string) (string, bool) {
+	if err := t.load(r); err != nil {
+		return "", false
+	}
+	t.mu.Lock()
+	if t.tdLocs == nil {
+		t.tdLocs = map[string][]tdLoc{}
+		t.typedefs = map[string]string{}
+		t.mu.Unlock()
+		locs := map[string][]tdLoc{}
+		for i := range t.files {
+			inv, _ := t.inv(r, i)
+			if inv == nil {
+				continue
+			}
+			for ci := range inv.Chunks {
+				c := &inv.Chunks[ci]
+				if c.Sub == "typedef" && !c.Dead && c.Name != "" {
+					locs[c.Name] = append(locs[c.Name], tdLoc{i, ci})
+				}
+			}
+		}
+		t.mu.Lock()
+		t.tdLocs = locs
+	}
+	if v, ok := t.typedefs[name]; ok {
+		t.mu.Unlock()
+		return v, v != ""
+	}
+	locs := t.tdLocs[name]
+	t.mu.Unlock()
+	res := ""
+	for _, l := range locs {
+		inv, src := t.inv(r, l.file)
+		if inv == nil {
+			continue
+		}
+		for _, e := range r.entities(src, &inv.Chunks[l.chunk]) {
+			if e.Kind == cfront.KTypedef && e.Name == name && e.ParseErr == "" {
+				res = e.Type
+				break
+			}
+		}
+		if res != "" {
+			break
+		}
+	}
+	t.mu.Lock()
+	t.typedefs[name] = res
+	t.mu.Unlock()
+	return res, res != ""
+}
+
+func (t *treeIndex) initFunc(r reader, name string) bool {
+	if cfg := t.a.cfg; cfg != nil && config.MatchName(cfg.InitFunctions, name) {
+		return true
+	}
+	if err := t.load(r); err != nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.initFuncs == nil {
+		t.initFuncs = map[string]bool{}
+		for i := range t.files {
+			inv, _ := t.inv(r, i)
+			if inv == nil {
+				continue
+			}
+			for _, n := range inv.InitFuncs {
+				t.initFuncs[n] = true
+			}
+		}
+	}
+	return t.initFuncs[name]
+}
+
+func (t *treeIndex) entitiesAt(r reader, ref classifiers.Ref) []*cfront.Entity {
+	if err := t.load(r); err != nil {
+		return nil
+	}
+	i, ok := t.byPath[ref.Path]
+	if !ok {
+		return nil
+	}
+	inv, src := t.inv(r, i)
+	if inv == nil {
+		return nil
+	}
+	for ci := range inv.Chunks {
+		c := &inv.Chunks[ci]
+		if int(c.Line) == ref.Line && c.Name == ref.Name && !c.Dead {
+			return r.entities(src, c)
+		}
+	}
+	return nil
+}
+
+// commitContext implements classifiers.Context for one commit, over its old
+// and new trees, with the worker that reads for it.
+type commitContext struct {
+	ctx      context.Context
+	r        reader
+	old, new *treeIndex
+	cfg      *config.Config
+}
+
+func (c *commitContext) side(s classifiers.Side) *treeIndex {
+	if s == classifiers.Old {
+		return c.old
+	}
+	return c.new
+}
+
+func (c *commitContext) Config() *config.Config { return c.cfg }
+
+func (c *commitContext) PublicHeader(s classifiers.Side, p string) bool {
+	return c.side(s).publicHeader(c.r, p)
+}
+
+func (c *commitContext) DeclaredPublic(s classifiers.Side, name string) bool {
+	return c.side(s).declaredPublic(c.r, name)
+}
+
+func (c *commitContext) Users(s classifiers.Side, name, scope string) []classifiers.Ref {
+	return c.side(s).users(c.r, name, scope)
+}
+
+func (c *commitContext) Typedef(s classifiers.Side, name string) (string, bool) {
+	return c.side(s).typedef(c.r, name)
+}
+
+func (c *commitContext) Entities(s classifiers.Side, ref classifiers.Ref) []*cfront.Entity {
+	return c.side(s).entitiesAt(c.r, ref)
+}
+
+func (c *commitContext) InitFunc(name string) bool { return c.new.initFunc(c.r, name) }

@@ -1,0 +1,369 @@
+package analyzer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/dynupd/dynupd-analyze/analyzer/cfront"
+	"github.com/dynupd/dynupd-analyze/analyzer/filekind"
+	"github.com/dynupd/dynupd-analyze/analyzer/history"
+	"github.com/dynupd/dynupd-analyze/classifiers"
+	"github.com/dynupd/dynupd-analyze/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+)
+
+// worker analyses commits with its own repository handle and parser; the
+// caches it reads through are shared.
+type worker struct {
+	a      *Analyzer
+	repo   *history.Repo
+	differ *cfront.Differ
+	ctx    context.Context
+}
+
+func (a *Analyzer) newWorker() (*worker, error) {
+	r, err := history.Open(a.path, history.OpenOptions{ObjectCacheBytes: 96 << 20})
+	if err != nil {
+		return nil, err
+	}
+	return &worker{a: a, repo: r, differ: &cfront.Differ{Parser: cfront.NewParser(), Cache: a.parses}, ctx: context.Background()}, nil
+}
+
+func (w *worker) close() {
+	w.differ.Parser.Close()
+	_ = w.repo.Close()
+}
+
+func (w *worker) blob(h plumbing.Hash) ([]byte, error) {
+	if b, ok := w.a.blobs.Get(h); ok {
+		return b, nil
+	}
+	b, err := w.repo.ReadBlob(h)
+	if err != nil {
+		return nil, err
+	}
+	w.a.blobs.Add(h, b, int64(len(b))+64)
+	return b, nil
+}
+
+func (w *worker) scanOptions() cfront.ScanOptions {
+	o := cfront.ScanOptions{}
+	if cfg := w.a.cfg; cfg != nil {
+		if cfg.Defines != nil {
+			o.Defines = cfront.Defines(cfg.Defines)
+		}
+		o.ExportMarkers = cfg.ExportMacros
+	}
+	return o
+}
+
+// inventory returns a blob's inventory (built once per blob) and content.
+// Blobs over the size limit have no inventory.
+func (w *worker) inventory(h plumbing.Hash) (*cfront.Inventory, []byte, error) {
+	if inv, ok := w.a.invs.Get(h); ok {
+		src, err := w.blob(h)
+		return inv, src, err
+	}
+	size, err := w.repo.BlobSize(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	if size > w.a.opts.MaxFileSize {
+		return nil, nil, fmt.Errorf("blob %s: %d bytes, over the limit", h, size)
+	}
+	src, err := w.blob(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	inv := cfront.Scan(src, w.scanOptions())
+	w.a.invs.Add(h, inv, inv.Cost())
+	return inv, src, nil
+}
+
+// listTree returns the files of a tree, memoised by tree hash.
+func (w *worker) listTree(h plumbing.Hash) ([]history.TreeFile, error) {
+	if l, ok := w.a.lists.Get(h); ok {
+		return l, nil
+	}
+	l, err := w.repo.ListTree(h)
+	if err != nil {
+		return nil, err
+	}
+	w.a.lists.Add(h, l, int64(len(l))*80)
+	return l, nil
+}
+
+func (w *worker) entities(src []byte, c *cfront.Chunk) []*cfront.Entity {
+	return w.differ.Entities(w.ctx, src, c)
+}
+
+// analyze analyses one commit against its first parent. It returns nil
+// when a path filter leaves no file of the commit.
+func (w *worker) analyze(ctx context.Context, c *history.Commit) (*Result, error) {
+	w.ctx = ctx
+	a := w.a
+	res := &Result{
+		Commit: c.Hash.String(), Author: c.Author, Date: c.Date, Subject: c.Subject(), Message: c.Message,
+		Findings: []classifiers.Finding{}, Files: []FileResult{}, Skipped: []SkippedFile{},
+	}
+	for _, p := range c.Parents {
+		res.Parents = append(res.Parents, p.String())
+	}
+	var parentTree plumbing.Hash
+	if len(c.Parents) > 0 {
+		pc, err := w.repo.Commit(c.Parents[0])
+		if err != nil {
+			// A shallow clone's boundary: the parent is not here.
+			res.Findings = append(res.Findings, classifiers.Finding{Rule: "FILE-MISSING", Verdict: classifiers.Unknown,
+				Entity: "commit " + c.Parents[0].String()[:12], Message: "parent commit not in the repository (shallow clone boundary): not diffed"})
+			res.Verdict, res.Tier = classifiers.Unknown, classifiers.TierNone
+			return res, nil
+		}
+		parentTree = pc.TreeHash
+	}
+	var keep history.Filter
+	if len(a.opts.Paths) > 0 {
+		keep = func(p string) bool { return config.Match(a.opts.Paths, p) }
+	}
+	changes, err := w.repo.DiffTrees(parentTree, c.Tree, keep)
+	if err != nil {
+		return nil, fmt.Errorf("commit %s: %w", c.Hash, err)
+	}
+	if len(changes) == 0 && keep != nil {
+		return nil, nil
+	}
+	changes = history.DetectRenames(changes, func(h plumbing.Hash) []byte {
+		if sz, err := w.repo.BlobSize(h); err != nil || sz > a.opts.MaxFileSize {
+			return nil
+		}
+		b, _ := w.blob(h)
+		return b
+	})
+	cctx := &commitContext{ctx: ctx, r: w, old: a.tree(parentTree), new: a.tree(c.Tree), cfg: a.cfg}
+	files, cchanges, skipped := w.files(ctx, changes, cctx)
+	res.Skipped = append(res.Skipped, skipped...)
+	cchanges = matchMoves(cchanges)
+	changed := map[string]bool{}
+	for _, ch := range cchanges {
+		if ch.Kind() == cfront.KFunc && ch.New != nil && !ch.Same() {
+			changed[ch.NewPath+":"+ch.New.Name] = true
+		}
+	}
+	pass := classifiers.NewPass(&classifiers.CChanges{Files: files, Changes: cchanges, ChangedFuncs: changed}, cctx, a.over)
+	res.Findings = append(res.Findings, classifiers.Run(a.reg.C(), pass)...)
+	res.Verdict = classifiers.VerdictOf(res.Findings)
+	res.Tier = classifiers.TierOf(res.Verdict)
+	res.Files = fileResults(files, changes, res.Findings)
+	res.Entities = countEntities(cchanges)
+	return res, nil
+}
+
+// files turns a commit's changed paths into classifier inputs: it decides
+// each file's kind, reads what the rules need, and diffs C files.
+func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx *commitContext) ([]*classifiers.FileChange, []*cfront.Change, []SkippedFile) {
+	a := w.a
+	var out []*classifiers.FileChange
+	var ents []*cfront.Change
+	var skipped []SkippedFile
+	budget := a.opts.MaxCommitBytes
+	for _, fc := range changes {
+		f := &classifiers.FileChange{Path: fc.NewPath, OldPath: fc.OldPath}
+		p := fc.Path()
+		f.Kind = filekind.Of(p, a.cfg)
+		switch {
+		case fc.OldMode == filemode.Submodule || fc.NewMode == filemode.Submodule:
+			f.Kind = filekind.OtherLang
+			f.Skipped = "submodule: the code it points at is not analysed"
+			skipped = append(skipped, SkippedFile{Path: p, Reason: f.Skipped})
+			out = append(out, f)
+			continue
+		case fc.OldMode == filemode.Symlink || fc.NewMode == filemode.Symlink:
+			if f.Kind == filekind.C || f.Kind == filekind.Build {
+				f.Kind = filekind.Other // a symlink's content is a path
+			}
+		case f.Kind == filekind.Other:
+			base := path.Base(p)
+			if cctx.new.includes(w, base) || cctx.old.includes(w, base) {
+				f.Kind = filekind.C
+			}
+		}
+		switch f.Kind {
+		case filekind.C, filekind.Build, filekind.Symver:
+		default:
+			out = append(out, f)
+			continue
+		}
+		var sides [2][]byte
+		for i, h := range []plumbing.Hash{fc.OldHash, fc.NewHash} {
+			if h.IsZero() {
+				continue
+			}
+			size, err := w.repo.BlobSize(h)
+			if err != nil {
+				f.Skipped = err.Error()
+				f.Missing = errors.Is(err, history.ErrMissing)
+				if f.Missing {
+					f.Skipped = fmt.Sprintf("blob %s is missing from the repository (partial clone?)", h.String()[:12])
+				}
+				break
+			}
+			if size > a.opts.MaxFileSize {
+				f.Skipped = fmt.Sprintf("%d bytes, over the %d-byte limit", size, a.opts.MaxFileSize)
+				break
+			}
+			if f.Kind == filekind.C {
+				if budget -= size; budget < 0 {
+					f.Skipped = "the commit's C source is over the per-commit budget"
+					break
+				}
+			}
+			b, err := w.blob(h)
+			if err != nil {
+				f.Skipped = err.Error()
+				f.Missing = errors.Is(err, history.ErrMissing)
+				break
+			}
+			if filekind.IsBinary(b) {
+				f.Skipped = "binary content"
+				break
+			}
+			sides[i] = b
+		}
+		if f.Skipped != "" {
+			skipped = append(skipped, SkippedFile{Path: p, Reason: f.Skipped})
+			out = append(out, f)
+			continue
+		}
+		f.Old, f.New = sides[0], sides[1]
+		if f.Kind == filekind.C {
+			var ov, nv cfront.Version
+			ov.Path, nv.Path = fc.OldPath, fc.NewPath
+			if !fc.OldHash.IsZero() {
+				ov.Inv, ov.Src, _ = w.inventory(fc.OldHash)
+			}
+			if !fc.NewHash.IsZero() {
+				nv.Inv, nv.Src, _ = w.inventory(fc.NewHash)
+			}
+			f.Diff = w.differ.Diff(ctx, ov, nv)
+			ents = append(ents, f.Diff.Changes...)
+			f.Old, f.New = nil, nil // the diff holds what the rules need
+		}
+		out = append(out, f)
+	}
+	return out, ents, skipped
+}
+
+// matchMoves pairs an entity removed from one file with the same entity
+// added to another: identical ones are moves (no change), and entities
+// with external linkage or in headers are compared as one changed entity.
+func matchMoves(changes []*cfront.Change) []*cfront.Change {
+	removed := map[string][]*cfront.Change{}
+	for _, c := range changes {
+		if c.Removed() {
+			removed[c.Old.Key()] = append(removed[c.Old.Key()], c)
+		}
+	}
+	if len(removed) == 0 {
+		return changes
+	}
+	drop := map[*cfront.Change]bool{}
+	var out []*cfront.Change
+	for _, c := range changes {
+		if !c.Added() {
+			continue
+		}
+		cands := removed[c.New.Key()]
+		best := -1
+		for i, r := range cands {
+			if drop[r] || r.OldPath == c.NewPath {
+				continue
+			}
+			if r.Old.Digest() == c.New.Digest() {
+				best = i
+				break
+			}
+			if best < 0 && globalLinkage(r.Old, r.OldPath) && globalLinkage(c.New, c.NewPath) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			r := cands[best]
+			drop[r] = true
+			drop[c] = true
+			out = append(out, &cfront.Change{Old: r.Old, New: c.New, OldPath: r.OldPath, NewPath: c.NewPath})
+		}
+	}
+	for _, c := range changes {
+		if !drop[c] {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Path() != out[j].Path() {
+			return out[i].Path() < out[j].Path()
+		}
+		return out[i].Entity().Line < out[j].Entity().Line
+	})
+	return out
+}
+
+// globalLinkage reports whether an entity is one program-wide thing
+// wherever it is defined: a non-static function or variable, or anything
+// declared in a header.
+func globalLinkage(e *cfront.Entity, p string) bool {
+	if !strings.HasSuffix(p, ".c") {
+		return true
+	}
+	switch e.Kind {
+	case cfront.KFunc, cfront.KProto, cfront.KGlobal:
+		return e.Storage != "static"
+	}
+	return false
+}
+
+// fileResults lists the changed files with the verdict of the findings
+// located in each.
+func fileResults(files []*classifiers.FileChange, changes []*history.FileChange, fs []classifiers.Finding) []FileResult {
+	verdict := map[string]classifiers.Verdict{}
+	for _, f := range fs {
+		for _, l := range []*classifiers.Loc{f.Old, f.New} {
+			if l != nil {
+				verdict[l.File] = classifiers.Max(verdict[l.File], f.Verdict)
+			}
+		}
+	}
+	out := make([]FileResult, 0, len(files))
+	for i, f := range files {
+		fr := FileResult{Path: f.Display(), Status: changes[i].Status.String(), Kind: f.Kind.String()}
+		if changes[i].Status == history.Renamed {
+			fr.OldPath = f.OldPath
+		}
+		fr.Verdict = classifiers.Max(verdict[f.Path], verdict[f.OldPath])
+		out = append(out, fr)
+	}
+	return out
+}
+
+// countEntities counts entity changes by kind, for release reports.
+func countEntities(changes []*cfront.Change) map[string]EntityCount {
+	out := map[string]EntityCount{}
+	for _, c := range changes {
+		k := c.Kind().String()
+		n := out[k]
+		switch {
+		case c.Added():
+			n.Added++
+		case c.Removed():
+			n.Removed++
+		case !c.Same():
+			n.Changed++
+		}
+		out[k] = n
+	}
+	return out
+}
