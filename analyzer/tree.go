@@ -37,6 +37,7 @@ type treeIndex struct {
 	tdLocs    map[string][]tdLoc // typedef name → where defined
 	initFuncs map[string]bool
 	included  map[string]bool // base names #included by some C file
+	macros    map[string]bool // names #defined by some C file
 }
 
 type tdLoc struct {
@@ -70,7 +71,7 @@ func (t *treeIndex) load(r reader) error {
 			if f.Mode == filemode.Submodule || f.Mode == filemode.Symlink {
 				continue
 			}
-			if filekind.Of(f.Path, t.a.cfg) == filekind.C || isCExt(f.Path) {
+			if filekind.Of(f.Path, t.a.cfg) == filekind.C || isCExt(f.Path) || isFragmentExt(f.Path) {
 				t.files = append(t.files, f)
 			}
 		}
@@ -83,7 +84,15 @@ func (t *treeIndex) load(r reader) error {
 	return t.filesErr
 }
 
-func isCExt(p string) bool { return strings.HasSuffix(p, ".c") || strings.HasSuffix(p, ".h") }
+// isFragmentExt reports extensions commonly used for files that C code
+// #includes (X-macro lists, generated tables), which index with C files.
+func isFragmentExt(p string) bool {
+	switch path.Ext(p) {
+	case ".def", ".inc", ".x", ".tab", ".tbl", ".inl", ".ipp":
+		return true
+	}
+	return false
+}
 
 // inv returns the inventory and source of the i-th C file, or nil.
 func (t *treeIndex) inv(r reader, i int) (*cfront.Inventory, []byte) {
@@ -427,3 +436,31 @@ func (c *commitContext) Entities(s classifiers.Side, ref classifiers.Ref) []*cfr
 }
 
 func (c *commitContext) InitFunc(name string) bool { return c.new.initFunc(c.r, name) }
+
+func (c *commitContext) MacroDefined(s classifiers.Side, name string) bool {
+	return c.side(s).macroDefined(c.r, name)
+}
+
+// macroDefined reports whether some C file of the tree #defines name.
+func (t *treeIndex) macroDefined(r reader, name string) bool {
+	if err := t.load(r); err != nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.macros == nil {
+		t.macros = map[string]bool{}
+		for i := range t.files {
+			inv, _ := t.inv(r, i)
+			if inv == nil {
+				continue
+			}
+			for ci := range inv.Chunks {
+				if c := &inv.Chunks[ci]; c.Kind == cfront.ChunkDirective && c.Sub == "define" && !c.Dead {
+					t.macros[c.Name] = true
+				}
+			}
+		}
+	}
+	return t.macros[name]
+}

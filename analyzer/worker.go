@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/dynupd/dynupd-analyze/analyzer/cfront"
 	"github.com/dynupd/dynupd-analyze/analyzer/filekind"
 	"github.com/dynupd/dynupd-analyze/analyzer/history"
@@ -240,6 +241,14 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 			continue
 		}
 		f.Old, f.New = sides[0], sides[1]
+		if f.Kind == filekind.C && !isCExt(p) {
+			if chs, ok := w.fragmentChanges(cctx, fc, sides); ok {
+				ents = append(ents, chs...)
+				f.Old, f.New = nil, nil
+				out = append(out, f)
+				continue
+			}
+		}
 		if f.Kind == filekind.C {
 			var ov, nv cfront.Version
 			ov.Path, nv.Path = fc.OldPath, fc.NewPath
@@ -367,3 +376,65 @@ func countEntities(changes []*cfront.Change) map[string]EntityCount {
 	}
 	return out
 }
+
+// fragmentChanges handles a changed file that C code #includes inside a
+// declaration (an X-macro list included in a function, an initializer, a
+// struct or an enum): the change is a change of each including entity,
+// whose expansion differs. It reports false when every includer is a
+// top-level #include, so that the file is diffed as a header.
+func (w *worker) fragmentChanges(cctx *commitContext, fc *history.FileChange, sides [2][]byte) ([]*cfront.Change, bool) {
+	key := "#include:" + path.Base(fc.Path())
+	var refs []classifiers.Ref
+	for _, r := range cctx.new.users(w, key, "") {
+		if r.Kind != cfront.ChunkDirective {
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) == 0 {
+		return nil, false
+	}
+	oldRefs := map[string]classifiers.Ref{}
+	for _, r := range cctx.old.users(w, key, "") {
+		oldRefs[r.Path+"\x00"+r.Name] = r
+	}
+	hOld, hNew := xxhash.Sum64(sides[0]), xxhash.Sum64(sides[1])
+	tag := "<" + path.Base(fc.Path()) + ">"
+	var out []*cfront.Change
+	for _, r := range refs {
+		or, ok := oldRefs[r.Path+"\x00"+r.Name]
+		if !ok {
+			continue // a new includer: its own file's diff speaks
+		}
+		olds := map[string]*cfront.Entity{}
+		for _, e := range cctx.old.entitiesAt(w, or) {
+			olds[e.Key()] = e
+		}
+		for _, ne := range cctx.new.entitiesAt(w, r) {
+			oe, ok := olds[ne.Key()]
+			if !ok {
+				continue
+			}
+			o, n := *oe, *ne
+			switch n.Kind {
+			case cfront.KFunc:
+				o.BodyHash ^= hOld
+				n.BodyHash ^= hNew
+			case cfront.KGlobal, cfront.KMacroCall:
+				o.InitHash ^= hOld
+				n.InitHash ^= hNew
+			case cfront.KStruct, cfront.KUnion:
+				o.Fields = append(append([]cfront.Field(nil), o.Fields...), cfront.Field{Name: tag, Type: fmt.Sprintf("%x", hOld)})
+				n.Fields = append(append([]cfront.Field(nil), n.Fields...), cfront.Field{Name: tag, Type: fmt.Sprintf("%x", hNew)})
+			case cfront.KEnum:
+				o.Members = append(append([]cfront.EnumMember(nil), o.Members...), cfront.EnumMember{Name: tag, Expr: fmt.Sprintf("%x", hOld)})
+				n.Members = append(append([]cfront.EnumMember(nil), n.Members...), cfront.EnumMember{Name: tag, Expr: fmt.Sprintf("%x", hNew)})
+			default:
+				continue
+			}
+			out = append(out, &cfront.Change{Old: &o, New: &n, OldPath: or.Path, NewPath: r.Path})
+		}
+	}
+	return out, true
+}
+
+func isCExt(p string) bool { return strings.HasSuffix(p, ".c") || strings.HasSuffix(p, ".h") }

@@ -149,8 +149,9 @@ func buildLines(name string, s string) []buildLine {
 			ctx = m[1]
 		} else if m := makeVar.FindStringSubmatch(line); m != nil {
 			ctx = m[1]
-		} else if m := cmakeCall.FindStringSubmatch(line); m != nil {
-			ctx = m[1] + " " + m[2]
+		} else if m := cmakeCall.FindStringSubmatch(line); m != nil && !strings.HasPrefix(m[1], "AC_") && !strings.HasPrefix(m[1], "AM_") && !strings.HasPrefix(m[1], "m4_") {
+			// A CMake/Meson call: its first argument names the target.
+			ctx = m[2]
 		}
 		out = append(out, buildLine{text: strings.Join(strings.Fields(line), " "), n: start, context: ctx})
 	}

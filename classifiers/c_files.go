@@ -1,6 +1,7 @@
 package classifiers
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/dynupd/dynupd-analyze/analyzer/cfront"
@@ -26,9 +27,17 @@ func runNoopFormat(p *Pass) {
 			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "comments, whitespace or declaration order only: the compiled code is the same")
 		}
 	}
-	for _, c := range p.C.Changes {
-		if !c.Same() {
+	for _, f := range p.C.Files {
+		if f.Diff == nil {
 			continue
+		}
+		for _, m := range f.Diff.Moved {
+			p.Reportf(m.Label, &Loc{File: f.OldPath, Line: m.OldLine}, &Loc{File: f.Path, Line: m.NewLine}, "moved within the file unchanged")
+		}
+	}
+	for _, c := range p.C.Changes {
+		if !c.Same() || declarationOnly(c.Entity()) {
+			continue // a respelled or moved declaration is C-DECL-ONLY
 		}
 		msg := "respelled (formatting, consistent renaming of parameters and locals): the compiled code is the same"
 		if c.OldPath != c.NewPath {
@@ -36,6 +45,12 @@ func runNoopFormat(p *Pass) {
 		}
 		p.Reportf(c.New.Label(), oldLoc(c), newLoc(c), "%s", msg)
 	}
+}
+
+// declarationOnly reports whether an entity declares without defining: a
+// prototype or an extern variable declaration.
+func declarationOnly(e *cfront.Entity) bool {
+	return e.Kind == cfront.KProto || e.Kind == cfront.KGlobal && e.Extern
 }
 
 func runNoopNonCode(p *Pass) {
@@ -116,7 +131,82 @@ func runBuildFlags(p *Pass) {
 func runBuildDiag(p *Pass)    { buildFindings(p, buildDiag) }
 func runBuildSources(p *Pass) { buildFindings(p, buildSources) }
 
+// systemMacroPrefixes and systemMacros are macros of the C library and
+// common system headers, which a tree uses without defining.
+var systemMacroPrefixes = []string{"__builtin_", "TAILQ_", "LIST_", "SLIST_", "STAILQ_", "SIMPLEQ_", "CIRCLEQ_", "RB_", "SPLAY_", "FD_", "__glibc_", "W", "S_IS", "PRI", "SCN", "_IO"}
+
+var systemMacros = map[string]bool{
+	"va_arg": true, "va_start": true, "va_end": true, "va_copy": true, "offsetof": true, "container_of": true,
+	"assert": true, "static_assert": true, "_Static_assert": true, "typeof": true, "__typeof__": true, "__typeof": true,
+	"__alignof__": true, "_Alignof": true, "alignof": true, "__extension__": true, "_Generic": true, "likely": true,
+	"unlikely": true, "__attribute__": true, "__asm__": true, "asm": true, "__volatile__": true, "setjmp": true,
+	"sigsetjmp": true, "alloca": true, "errno": true, "NULL": true, "EOF": true, "__func__": true, "__FUNCTION__": true,
+	"__LINE__": true, "__FILE__": true, "__DATE__": true, "__TIME__": true, "bool": true, "true": true, "false": true,
+	"htons": true, "htonl": true, "ntohs": true, "ntohl": true, "isdigit": true, "isspace": true, "isalpha": true,
+	"isalnum": true, "isxdigit": true, "isupper": true, "islower": true, "toupper": true, "tolower": true,
+	"INT8_C": true, "INT16_C": true, "INT32_C": true, "INT64_C": true, "UINT8_C": true, "UINT16_C": true, "UINT32_C": true, "UINT64_C": true,
+	"getc": true, "putc": true, "stdin": true, "stdout": true, "stderr": true, "timercmp": true, "timeradd": true, "timersub": true,
+}
+
+// macroKnown reports whether a name is a macro the compiler will expand:
+// one the tree defines, or one of the system's.
+func (p *Pass) macroKnown(s Side, name string) bool {
+	if systemMacros[name] || name == cfront.GNUExtension {
+		return true
+	}
+	for _, pre := range systemMacroPrefixes {
+		if strings.HasPrefix(name, pre) && len(name) > len(pre) && (pre != "W" || strings.ToUpper(name) == name) {
+			return true
+		}
+	}
+	return p.Ctx.MacroDefined(s, name)
+}
+
+// unexplained returns the first grammar failure inside an entity's body
+// or initializer that no known macro explains.
+func (p *Pass) unexplained(s Side, e *cfront.Entity) *cfront.BodyErr {
+	for i := range e.BodyErrs {
+		be := &e.BodyErrs[i]
+		ok := false
+		for _, c := range be.Cands {
+			if p.macroKnown(s, c) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return be
+		}
+	}
+	return nil
+}
+
 func runParse(p *Pass) {
+	for _, c := range p.C.Changes {
+		if c.Same() {
+			continue
+		}
+		for _, side := range []struct {
+			e    *cfront.Entity
+			path string
+			s    Side
+		}{{c.New, c.NewPath, New}, {c.Old, c.OldPath, Old}} {
+			if side.e == nil || side.e.ParseErr != "" {
+				continue
+			}
+			if be := p.unexplained(side.s, side.e); be != nil {
+				loc := &Loc{File: side.path, Line: be.Line, EndLine: be.Line}
+				f := Finding{Entity: side.e.Label(), Message: fmt.Sprintf("syntax error at line %d (%q) that no macro of the tree explains", be.Line, be.Text)}
+				if side.s == Old {
+					f.Old = loc
+				} else {
+					f.New = loc
+				}
+				p.Report(f)
+				break
+			}
+		}
+	}
 	for _, c := range p.C.Changes {
 		if c.Same() {
 			continue

@@ -310,7 +310,17 @@ func runStaticLocal(p *Pass) {
 
 func runDeclOnly(p *Pass) {
 	for _, c := range p.C.Changes {
-		if (c.Old != nil && c.Old.ParseErr != "") || (c.New != nil && c.New.ParseErr != "") || c.Same() {
+		if (c.Old != nil && c.Old.ParseErr != "") || (c.New != nil && c.New.ParseErr != "") {
+			continue
+		}
+		if c.Same() {
+			if declarationOnly(c.New) {
+				msg := "declaration respelled (parameter names, parentheses)"
+				if c.OldPath != c.NewPath {
+					msg = "declaration moved from " + c.OldPath
+				}
+				p.Reportf(c.New.Label(), oldLoc(c), newLoc(c), "%s", msg)
+			}
 			continue
 		}
 		e := c.Entity()

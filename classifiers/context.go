@@ -42,6 +42,8 @@ type Context interface {
 	Typedef(s Side, name string) (string, bool)
 	// Entities parses the chunk a reference points to.
 	Entities(s Side, r Ref) []*cfront.Entity
+	// MacroDefined reports whether the tree #defines a macro of that name.
+	MacroDefined(s Side, name string) bool
 	// InitFunc reports whether a function of the new tree runs once at
 	// start-up by declaration (init attribute, constructor, module_init, or
 	// the config's init-functions).

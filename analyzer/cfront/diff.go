@@ -63,9 +63,78 @@ func (c *Change) Same() bool {
 // FileDiff is what changed between two versions of a C file.
 type FileDiff struct {
 	Changes []*Change
+	// Moved lists unchanged declarations that moved within the file.
+	Moved []Moved
 	// TokensSame is true when every compiled chunk is unchanged: the file
 	// differs only in comments, whitespace, dead code or declaration order.
 	TokensSame bool
+}
+
+// Moved is an unchanged declaration at a new place in its file.
+type Moved struct {
+	Label            string
+	OldLine, NewLine int
+}
+
+// chunkLabel names a chunk as findings name entities.
+func chunkLabel(c *Chunk) string {
+	switch {
+	case c.Kind == ChunkFunc:
+		return "func " + c.Name
+	case c.Kind == ChunkMacroCall:
+		return "macro-call " + c.Name
+	case c.Sub == "proto":
+		return "prototype " + c.Name
+	case c.Sub == "struct" || c.Sub == "union" || c.Sub == "enum" || c.Sub == "typedef":
+		return c.Sub + " " + c.Name
+	}
+	return "var " + c.Name
+}
+
+// moved returns the matched declarations that changed place: those outside
+// a longest increasing run of old positions in new order.
+func moved(pairs [][2]int, oc, nc []*Chunk) []Moved {
+	// pairs are (old index, new index) in new order.
+	n := len(pairs)
+	if n < 2 {
+		return nil
+	}
+	tails := []int{}       // indexes into pairs
+	prev := make([]int, n) // predecessor in the run
+	for i, p := range pairs {
+		lo, hi := 0, len(tails)
+		for lo < hi {
+			m := (lo + hi) / 2
+			if pairs[tails[m]][0] < p[0] {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		if lo > 0 {
+			prev[i] = tails[lo-1]
+		} else {
+			prev[i] = -1
+		}
+		if lo == len(tails) {
+			tails = append(tails, i)
+		} else {
+			tails[lo] = i
+		}
+	}
+	inRun := make([]bool, n)
+	for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
+		inRun[i] = true
+	}
+	var out []Moved
+	for i, p := range pairs {
+		o, nw := oc[p[0]], nc[p[1]]
+		if inRun[i] || nw.Kind == ChunkDirective || nw.Name == "" {
+			continue
+		}
+		out = append(out, Moved{Label: chunkLabel(nw), OldLine: int(o.Line), NewLine: int(nw.Line)})
+	}
+	return out
 }
 
 // Differ diffs C files; it parses changed chunks through a cache keyed by
@@ -123,10 +192,12 @@ func (d *Differ) Diff(ctx context.Context, old, new Version) *FileDiff {
 	}
 	oldMatched := make([]bool, len(oc))
 	var newUnmatched []*Chunk
-	for _, c := range nc {
+	var pairs [][2]int
+	for j, c := range nc {
 		k := chunkKey{c.Hash, c.Cond}
 		if l := pool[k]; len(l) > 0 {
 			oldMatched[l[0]] = true
+			pairs = append(pairs, [2]int{l[0], j})
 			pool[k] = l[1:]
 			continue
 		}
@@ -138,7 +209,7 @@ func (d *Differ) Diff(ctx context.Context, old, new Version) *FileDiff {
 			oldUnmatched = append(oldUnmatched, c)
 		}
 	}
-	fd := &FileDiff{}
+	fd := &FileDiff{Moved: moved(pairs, oc, nc)}
 	if len(oldUnmatched) == 0 && len(newUnmatched) == 0 {
 		fd.TokensSame = old.Inv != nil && new.Inv != nil
 		return fd

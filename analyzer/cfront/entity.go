@@ -113,6 +113,9 @@ type Entity struct {
 	// ParseErr says why the chunk could not be parsed; the other fields are
 	// then a best guess from the scanner.
 	ParseErr string
+	// BodyErrs are grammar failures inside the body or initializer, each
+	// acceptable only if a macro of the tree explains it.
+	BodyErrs []BodyErr
 }
 
 // Key identifies an entity within a file for matching old and new versions.

@@ -270,8 +270,15 @@ func parseMacroCall(src []byte, c *Chunk) []*Entity {
 func (p *Parser) parseDecl(ctx context.Context, src []byte, c *Chunk) []*Entity {
 	text := src[c.Off:c.End]
 	lineBase := int(c.Line) - 1
+	if prob := lexProblem(text, lineBase); prob != "" {
+		return []*Entity{unparsed(c, prob)}
+	}
+	if prob := bracketProblem(text, lineBase); prob != "" {
+		return []*Entity{unparsed(c, prob)}
+	}
 	ents, err := p.parseSpecified(ctx, text, lineBase)
 	if err == "" && !c.Straddle {
+		p.bodyVariants(ctx, text, lineBase, ents)
 		return ents
 	}
 	vars := variants(text, maxVariants)
@@ -298,6 +305,61 @@ func (p *Parser) parseDecl(ctx context.Context, src []byte, c *Chunk) []*Entity 
 		}
 	}
 	return all
+}
+
+// bodyVariants re-reads the body errors of entities whose chunk has #if
+// groups: the compiler sees one branch selection at a time, so an error
+// that only the mix of branches causes is no error. The errors kept are
+// those of the branch selections, together.
+func (p *Parser) bodyVariants(ctx context.Context, text []byte, lineBase int, ents []*Entity) {
+	has := false
+	for _, e := range ents {
+		if len(e.BodyErrs) > 0 {
+			has = true
+		}
+	}
+	if !has || !hasConditional(text) {
+		return
+	}
+	vars := variants(text, maxVariants)
+	if len(vars) == 0 {
+		return
+	}
+	errs := map[string][]BodyErr{}
+	for _, v := range vars {
+		ve, verr := p.parseSpecified(ctx, v, lineBase)
+		if verr != "" {
+			return // keep the errors of the whole text
+		}
+		for _, e := range ve {
+			errs[e.Key()] = append(errs[e.Key()], e.BodyErrs...)
+		}
+	}
+	for _, e := range ents {
+		seen := map[string]bool{}
+		var kept []BodyErr
+		for _, be := range errs[e.Key()] {
+			k := fmt.Sprint(be.Line, be.Text)
+			if !seen[k] {
+				seen[k] = true
+				kept = append(kept, be)
+			}
+		}
+		e.BodyErrs = kept
+	}
+}
+
+func hasConditional(b []byte) bool {
+	toks := Lex(b)
+	for i, t := range toks {
+		if t.Kind == TokHash && i+1 < len(toks) {
+			switch toks[i+1].Text(b) {
+			case "if", "ifdef", "ifndef", "else", "elif":
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parseSpecified blanks the attribute macros among the leading declaration
@@ -1141,6 +1203,7 @@ func (x *extractor) function(n *sitter.Node, cond string) {
 			e.NeverReturns += x.line(body) - 1
 		}
 		e.Statics = x.staticLocals(body, name, cond)
+		e.BodyErrs = x.bodyErrors(body)
 		if bad := x.checkStatics(bodyBytes, toks, len(e.Statics)); bad != "" {
 			e.ParseErr = bad
 		}
@@ -1277,6 +1340,7 @@ func (x *extractor) declaration(n *sitter.Node, cond string) {
 		if d.value != nil {
 			e.HasInit = true
 			e.InitHash = hashTokens(x.src[d.value.StartByte():d.value.EndByte()])
+			e.BodyErrs = x.bodyErrors(d.value)
 		}
 		e.Uses = sortedSet(append(x.idents(dn, nil), s.uses...))
 		x.ents = append(x.ents, e)
