@@ -27,6 +27,7 @@ type treeIndex struct {
 	filesOnce sync.Once
 	files     []history.TreeFile // C files (.c, .h), sorted by path
 	byPath    map[string]int
+	byBase    map[string][]int
 	allPaths  map[string]bool // every file of the tree
 	filesErr  error
 
@@ -38,6 +39,8 @@ type treeIndex struct {
 	initFuncs map[string]bool
 	included  map[string]bool // base names #included by some C file
 	macros    map[string]bool // names #defined by some C file
+	rincl     [][]int         // file → files that #include it directly
+	incOf     map[string]map[string]bool
 }
 
 type tdLoc struct {
@@ -71,14 +74,17 @@ func (t *treeIndex) load(r reader) error {
 			if f.Mode == filemode.Submodule || f.Mode == filemode.Symlink {
 				continue
 			}
-			if filekind.Of(f.Path, t.a.cfg) == filekind.C || isCExt(f.Path) || isFragmentExt(f.Path) {
+			k := filekind.Of(f.Path, t.a.cfg)
+			if k == filekind.C || k != filekind.NonCode && (isCExt(f.Path) || isFragmentExt(f.Path)) {
 				t.files = append(t.files, f)
 			}
 		}
 		sort.Slice(t.files, func(i, j int) bool { return t.files[i].Path < t.files[j].Path })
 		t.byPath = make(map[string]int, len(t.files))
+		t.byBase = map[string][]int{}
 		for i, f := range t.files {
 			t.byPath[f.Path] = i
+			t.byBase[path.Base(f.Path)] = append(t.byBase[path.Base(f.Path)], i)
 		}
 	})
 	return t.filesErr
@@ -281,12 +287,70 @@ func (t *treeIndex) resolveInclude(from, target string) []int {
 	}
 	var out []int
 	suffix := "/" + strings.TrimPrefix(target, "./")
-	for i, f := range t.files {
-		if strings.HasSuffix(f.Path, suffix) {
+	for _, i := range t.byBase[path.Base(target)] {
+		if strings.HasSuffix(t.files[i].Path, suffix) {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// includers returns the files that #include p, directly or through other
+// headers, with p itself: the translation units a header's macros,
+// inline functions and types reach.
+func (t *treeIndex) includers(r reader, p string) map[string]bool {
+	if err := t.load(r); err != nil {
+		return nil
+	}
+	t.mu.Lock()
+	if t.rincl == nil {
+		t.mu.Unlock()
+		rincl := make([][]int, len(t.files))
+		for i := range t.files {
+			inv, _ := t.inv(r, i)
+			if inv == nil {
+				continue
+			}
+			var incs []string
+			incs = append(incs, inv.Includes...)
+			for ci := range inv.Chunks { // includes inside declarations
+				for _, id := range inv.Chunks[ci].Idents {
+					if strings.HasPrefix(id, "#include:") && inv.Chunks[ci].Kind != cfront.ChunkDirective {
+						incs = append(incs, strings.TrimPrefix(id, "#include:"))
+					}
+				}
+			}
+			for _, inc := range incs {
+				for _, j := range t.resolveInclude(t.files[i].Path, inc) {
+					rincl[j] = append(rincl[j], i)
+				}
+			}
+		}
+		t.mu.Lock()
+		t.rincl = rincl
+		t.incOf = map[string]map[string]bool{}
+	}
+	defer t.mu.Unlock()
+	if m, ok := t.incOf[p]; ok {
+		return m
+	}
+	m := map[string]bool{p: true}
+	start, ok := t.byPath[p]
+	if ok {
+		queue := []int{start}
+		for len(queue) > 0 {
+			i := queue[0]
+			queue = queue[1:]
+			for _, j := range t.rincl[i] {
+				if fp := t.files[j].Path; !m[fp] {
+					m[fp] = true
+					queue = append(queue, j)
+				}
+			}
+		}
+	}
+	t.incOf[p] = m
+	return m
 }
 
 func (t *treeIndex) publicHeader(r reader, p string) bool { return t.publicSet(r)[p] }
@@ -436,6 +500,10 @@ func (c *commitContext) Entities(s classifiers.Side, ref classifiers.Ref) []*cfr
 }
 
 func (c *commitContext) InitFunc(name string) bool { return c.new.initFunc(c.r, name) }
+
+func (c *commitContext) Includers(s classifiers.Side, p string) map[string]bool {
+	return c.side(s).includers(c.r, p)
+}
 
 func (c *commitContext) MacroDefined(s classifiers.Side, name string) bool {
 	return c.side(s).macroDefined(c.r, name)

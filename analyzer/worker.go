@@ -241,7 +241,7 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 			continue
 		}
 		f.Old, f.New = sides[0], sides[1]
-		if f.Kind == filekind.C && !isCExt(p) {
+		if f.Kind == filekind.C && !strings.HasSuffix(p, ".c") {
 			if chs, ok := w.fragmentChanges(cctx, fc, sides); ok {
 				ents = append(ents, chs...)
 				f.Old, f.New = nil, nil

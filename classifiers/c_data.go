@@ -62,7 +62,7 @@ func runRodata(p *Pass) {
 	// Macros expanded in a read-only global's initializer.
 	for _, m := range p.changedMacros() {
 		e := m.Entity()
-		for _, r := range p.macroUsers(e.Name, scopeOf(e, m.Path()), m.Path()) {
+		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
 			if r.Sub != "var" {
 				continue
 			}
@@ -152,7 +152,7 @@ func runGlobalInit(p *Pass) {
 	// Macros expanded in a writable global's initializer.
 	for _, m := range p.changedMacros() {
 		e := m.Entity()
-		for _, r := range p.macroUsers(e.Name, scopeOf(e, m.Path()), m.Path()) {
+		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
 			if r.Sub != "var" {
 				continue
 			}
@@ -186,7 +186,7 @@ func runGlobalType(p *Pass) {
 	// in its type change what it is.
 	for _, m := range p.changedMacros() {
 		e := m.Entity()
-		for _, r := range p.macroUsers(e.Name, scopeOf(e, m.Path()), m.Path()) {
+		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
 			if r.Sub != "var" {
 				continue
 			}

@@ -124,10 +124,19 @@ func scopeOf(e *cfront.Entity, path string) string {
 }
 
 // users returns the new tree's users of name, minus the entity itself.
+// The users of something a header declares are sought only in the files
+// that include that header: nowhere else does the compiler see it.
 func (p *Pass) users(name, scope, selfPath, selfName string) []Ref {
+	var reach map[string]bool
+	if scope == "" && selfPath != "" && isHeader(selfPath) {
+		reach = p.Ctx.Includers(New, selfPath)
+	}
 	var out []Ref
 	for _, r := range p.Ctx.Users(New, name, scope) {
 		if r.Path == selfPath && r.Name == selfName {
+			continue
+		}
+		if reach != nil && !reach[r.Path] {
 			continue
 		}
 		out = append(out, r)
@@ -136,6 +145,36 @@ func (p *Pass) users(name, scope, selfPath, selfName string) []Ref {
 }
 
 func refKey(r Ref) string { return r.Path + ":" + r.Name }
+
+// useName is the name to look a macro's users up by: a function-like
+// macro expands only where its name is followed by '('.
+func useName(e *cfront.Entity) string {
+	if e.Kind == cfront.KMacro && e.FuncLike {
+		return e.Name + "("
+	}
+	return e.Name
+}
+
+// macroUseName is useName for a macro change; an #undef takes the form of
+// the definition of the same name in its file (#undef X before #define X(a)
+// only matters where X( is used).
+func (p *Pass) macroUseName(c *cfront.Change) string {
+	e := c.Entity()
+	if e.Kind != cfront.KUndef {
+		return useName(e)
+	}
+	for _, o := range p.C.Changes {
+		for _, x := range []struct {
+			e    *cfront.Entity
+			path string
+		}{{o.Old, o.OldPath}, {o.New, o.NewPath}} {
+			if x.e != nil && x.e.Kind == cfront.KMacro && x.e.Name == e.Name && x.path == c.Path() {
+				return useName(x.e)
+			}
+		}
+	}
+	return e.Name
+}
 
 // funcClosure returns the functions of the new tree that use name
 // ("path:func"), following users that are themselves inline functions or
@@ -148,7 +187,7 @@ func (p *Pass) funcClosure(name, scope, selfPath string, transitive bool) []stri
 		if depth > 8 {
 			return
 		}
-		for _, r := range p.users(name, scope, selfPath, name) {
+		for _, r := range p.users(name, scope, selfPath, strings.TrimSuffix(name, "(")) {
 			k := refKey(r)
 			if seen[k] {
 				continue
@@ -221,7 +260,7 @@ func (p *Pass) macroUsers(name, scope, selfPath string) []Ref {
 		if depth > 8 {
 			return
 		}
-		for _, r := range p.users(name, scope, selfPath, name) {
+		for _, r := range p.users(name, scope, selfPath, strings.TrimSuffix(name, "(")) {
 			k := refKey(r) + "|" + r.Sub
 			if seen[k] {
 				continue
@@ -284,7 +323,7 @@ func (p *Pass) shadows(c *cfront.Change) bool {
 	if reservedMacro(e.Name) {
 		return true
 	}
-	for _, f := range p.funcClosure(e.Name, scopeOf(e, c.NewPath), c.NewPath, false) {
+	for _, f := range p.funcClosure(p.macroUseName(c), scopeOf(e, c.NewPath), c.NewPath, false) {
 		if !p.C.ChangedFuncs[f] {
 			return true
 		}

@@ -36,7 +36,7 @@ func runMacroInternal(p *Pass) {
 			continue
 		}
 		e := c.Entity()
-		closure := p.funcClosure(e.Name, scopeOf(e, c.Path()), c.Path(), true)
+		closure := p.funcClosure(p.macroUseName(c), scopeOf(e, c.Path()), c.Path(), true)
 		p.Report(Finding{Entity: "macro " + e.Name, Old: oldLoc(c), New: newLoc(c), Closure: closure,
 			Message: macroWhat(c) + ": the code that expands it is recompiled and replaced"})
 	}

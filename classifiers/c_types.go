@@ -171,7 +171,7 @@ func (p *Pass) macroEnumFindings(stored bool) {
 		if p.public(m) {
 			continue
 		}
-		for _, r := range p.macroUsers(e.Name, scopeOf(e, m.Path()), m.Path()) {
+		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
 			for _, en := range p.Ctx.Entities(New, r) {
 				if en.Kind != cfront.KEnum || !p.unchangedIn(r.Path, en) || !enumUsesMacro(en, e.Name) {
 					continue
@@ -219,7 +219,7 @@ func runStructLayout(p *Pass) {
 	// Structs whose definition expands a changed macro (an array bound).
 	for _, m := range p.changedMacros() {
 		e := m.Entity()
-		for _, r := range p.macroUsers(e.Name, scopeOf(e, m.Path()), m.Path()) {
+		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
 			for _, s := range p.Ctx.Entities(New, r) {
 				if isAggregate(s.Kind) && p.unchangedIn(r.Path, s) && aggregateUses(s, e.Name) && !(isHeader(r.Path) && p.publicEntity(New, s, r.Path)) {
 					p.Report(Finding{Entity: s.Label(), New: &Loc{File: r.Path, Line: s.Line},
@@ -334,7 +334,7 @@ func runTypePublic(p *Pass) {
 	}
 	for _, m := range p.changedMacros() {
 		e := m.Entity()
-		for _, r := range p.macroUsers(e.Name, scopeOf(e, m.Path()), m.Path()) {
+		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
 			if !isHeader(r.Path) {
 				continue
 			}

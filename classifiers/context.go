@@ -42,6 +42,9 @@ type Context interface {
 	Typedef(s Side, name string) (string, bool)
 	// Entities parses the chunk a reference points to.
 	Entities(s Side, r Ref) []*cfront.Entity
+	// Includers returns the files that #include a header, directly or
+	// through other headers, and the header itself.
+	Includers(s Side, path string) map[string]bool
 	// MacroDefined reports whether the tree #defines a macro of that name.
 	MacroDefined(s Side, name string) bool
 	// InitFunc reports whether a function of the new tree runs once at

@@ -761,6 +761,14 @@ func (s *scanner) closeAs(end int, kind ChunkKind, sub, name string) {
 				seen[w] = true
 				c.Idents = append(c.Idents, w)
 			}
+			// A call site also indexes as "NAME(": only there does a
+			// function-like macro expand.
+			if !prevMember && j+1 < end && s.toks[j+1].Kind == TokPunct && s.text(j+1) == "(" && !cKeywords[w] {
+				if k := w + "("; !seen[k] {
+					seen[k] = true
+					c.Idents = append(c.Idents, k)
+				}
+			}
 			if kind != ChunkDirective && !c.Exported && s.isExportMarker(w, j, end) {
 				c.Exported = true
 			}

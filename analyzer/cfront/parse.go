@@ -58,6 +58,7 @@ func (p *Parser) parseRelative(ctx context.Context, src []byte, c *Chunk) []*Ent
 		ents = []*Entity{{Kind: KAsm, Name: "asm", Text: normText(src[c.Off:c.End])}}
 	default:
 		ents = p.parseDecl(ctx, src, c)
+		ents = append(ents, innerMacros(src[c.Off:c.End], int(c.Line)-1)...)
 	}
 	for _, e := range ents {
 		if e.Line == 0 {
@@ -205,6 +206,33 @@ func renameParams(body string, params []string) string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// innerMacros extracts the #define and #undef lines inside a declaration
+// (X-macro definitions inside a function body): a macro is visible to the
+// rest of the file, not just to the declaration around it.
+func innerMacros(b []byte, lineBase int) []*Entity {
+	toks := Lex(b)
+	var out []*Entity
+	for i := 0; i < len(toks); i++ {
+		if toks[i].Kind != TokHash || i+2 >= len(toks) {
+			continue
+		}
+		e := i
+		for e < len(toks) && toks[e].Kind != TokEOL {
+			e++
+		}
+		if d := toks[i+1].Text(b); d == "define" || d == "undef" {
+			c := &Chunk{Kind: ChunkDirective, Off: toks[i].Off, End: toks[max0(e-1, i)].End, Line: toks[i].Line + int32(lineBase),
+				EndLine: toks[max0(e-1, i)].Line + int32(lineBase), Sub: d, Name: toks[i+2].Text(b)}
+			for _, m := range parseDirective(b, c) {
+				m.Line, m.EndLine = int(c.Line), int(c.EndLine)
+				out = append(out, m)
+			}
+		}
+		i = e
+	}
+	return out
 }
 
 func joinToks(b []byte, toks []Token, from int) string {
