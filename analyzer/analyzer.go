@@ -70,7 +70,7 @@ func New(path string, opts Options) (*Analyzer, error) {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
 	if opts.CacheBytes <= 0 {
-		opts.CacheBytes = 1 << 30
+		opts.CacheBytes = 384 << 20
 	}
 	if opts.MaxCommitBytes <= 0 {
 		opts.MaxCommitBytes = 256 << 20

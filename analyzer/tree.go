@@ -39,6 +39,10 @@ type treeIndex struct {
 	initFuncs map[string]bool
 	included  map[string]bool // base names #included by some C file
 	macros    map[string]bool // names #defined by some C file
+	invsOnce  sync.Once
+	tdOnce    sync.Once
+	rinclOnce sync.Once
+	invs      []*cfront.Inventory // every C file's inventory, loaded once
 	rincl     [][]int         // file → files that #include it directly
 	incOf     map[string]map[string]bool
 }
@@ -52,6 +56,7 @@ type tdLoc struct {
 // inventories through the shared caches, and tree listings.
 type reader interface {
 	inventory(h plumbing.Hash) (*cfront.Inventory, []byte, error)
+	inventoryOnly(h plumbing.Hash) (*cfront.Inventory, error)
 	listTree(h plumbing.Hash) ([]history.TreeFile, error)
 	entities(src []byte, c *cfront.Chunk) []*cfront.Entity
 }
@@ -109,14 +114,32 @@ func (t *treeIndex) inv(r reader, i int) (*cfront.Inventory, []byte) {
 	return inv, src
 }
 
+// allInvs returns the inventories of every C file (nil for a file that
+// cannot be read), loaded once per tree.
+func (t *treeIndex) allInvs(r reader) []*cfront.Inventory {
+	if err := t.load(r); err != nil {
+		return nil
+	}
+	t.invsOnce.Do(func() {
+		t.invs = make([]*cfront.Inventory, len(t.files))
+		for i, f := range t.files {
+			if inv, err := r.inventoryOnly(f.Hash); err == nil {
+				t.invs[i] = inv
+			}
+		}
+	})
+	return t.invs
+}
+
 // users returns the references to name in the tree (or in one file).
 func (t *treeIndex) users(r reader, name, scope string) []classifiers.Ref {
 	if err := t.load(r); err != nil {
 		return nil
 	}
+	invs := t.allInvs(r)
 	var out []classifiers.Ref
 	visit := func(i int) {
-		inv, _ := t.inv(r, i)
+		inv := invs[i]
 		if inv == nil {
 			return
 		}
@@ -302,12 +325,9 @@ func (t *treeIndex) includers(r reader, p string) map[string]bool {
 	if err := t.load(r); err != nil {
 		return nil
 	}
-	t.mu.Lock()
-	if t.rincl == nil {
-		t.mu.Unlock()
+	t.rinclOnce.Do(func() {
 		rincl := make([][]int, len(t.files))
-		for i := range t.files {
-			inv, _ := t.inv(r, i)
+		for i, inv := range t.allInvs(r) {
 			if inv == nil {
 				continue
 			}
@@ -329,7 +349,9 @@ func (t *treeIndex) includers(r reader, p string) map[string]bool {
 		t.mu.Lock()
 		t.rincl = rincl
 		t.incOf = map[string]map[string]bool{}
-	}
+		t.mu.Unlock()
+	})
+	t.mu.Lock()
 	defer t.mu.Unlock()
 	if m, ok := t.incOf[p]; ok {
 		return m
@@ -367,14 +389,9 @@ func (t *treeIndex) typedef(r reader, name string) (string, bool) {
 	if err := t.load(r); err != nil {
 		return "", false
 	}
-	t.mu.Lock()
-	if t.tdLocs == nil {
-		t.tdLocs = map[string][]tdLoc{}
-		t.typedefs = map[string]string{}
-		t.mu.Unlock()
+	t.tdOnce.Do(func() {
 		locs := map[string][]tdLoc{}
-		for i := range t.files {
-			inv, _ := t.inv(r, i)
+		for i, inv := range t.allInvs(r) {
 			if inv == nil {
 				continue
 			}
@@ -387,7 +404,10 @@ func (t *treeIndex) typedef(r reader, name string) (string, bool) {
 		}
 		t.mu.Lock()
 		t.tdLocs = locs
-	}
+		t.typedefs = map[string]string{}
+		t.mu.Unlock()
+	})
+	t.mu.Lock()
 	if v, ok := t.typedefs[name]; ok {
 		t.mu.Unlock()
 		return v, v != ""
@@ -427,8 +447,7 @@ func (t *treeIndex) initFunc(r reader, name string) bool {
 	defer t.mu.Unlock()
 	if t.initFuncs == nil {
 		t.initFuncs = map[string]bool{}
-		for i := range t.files {
-			inv, _ := t.inv(r, i)
+		for _, inv := range t.allInvs(r) {
 			if inv == nil {
 				continue
 			}
@@ -500,6 +519,16 @@ func (c *commitContext) Entities(s classifiers.Side, ref classifiers.Ref) []*cfr
 }
 
 func (c *commitContext) InitFunc(name string) bool { return c.new.initFunc(c.r, name) }
+
+func (c *commitContext) AnyInit() bool {
+	if cfg := c.cfg; cfg != nil && len(cfg.InitFunctions) > 0 {
+		return true
+	}
+	c.new.initFunc(c.r, "")
+	c.new.mu.Lock()
+	defer c.new.mu.Unlock()
+	return len(c.new.initFuncs) > 0
+}
 
 func (c *commitContext) Includers(s classifiers.Side, p string) map[string]bool {
 	return c.side(s).includers(c.r, p)

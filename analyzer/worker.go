@@ -28,7 +28,7 @@ type worker struct {
 }
 
 func (a *Analyzer) newWorker() (*worker, error) {
-	r, err := history.Open(a.path, history.OpenOptions{ObjectCacheBytes: 96 << 20})
+	r, err := history.Open(a.path, history.OpenOptions{ObjectCacheBytes: 32 << 20})
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +84,16 @@ func (w *worker) inventory(h plumbing.Hash) (*cfront.Inventory, []byte, error) {
 	inv := cfront.Scan(src, w.scanOptions())
 	w.a.invs.Add(h, inv, inv.Cost())
 	return inv, src, nil
+}
+
+// inventoryOnly returns a blob's inventory, reading the blob only when the
+// inventory is not cached.
+func (w *worker) inventoryOnly(h plumbing.Hash) (*cfront.Inventory, error) {
+	if inv, ok := w.a.invs.Get(h); ok {
+		return inv, nil
+	}
+	inv, _, err := w.inventory(h)
+	return inv, err
 }
 
 // listTree returns the files of a tree, memoised by tree hash.

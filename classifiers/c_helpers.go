@@ -522,6 +522,9 @@ func (p *Pass) initByDecl(e *cfront.Entity) bool {
 // initOnly reports whether every caller of a function in the new tree is
 // (transitively) init code; a function with no caller is not.
 func (p *Pass) initOnly(name, scope, selfPath string) bool {
+	if !p.Ctx.AnyInit() {
+		return false // no start-up code: nothing can be called only from it
+	}
 	seen := map[string]bool{}
 	var check func(name, scope, selfPath string, depth int) (bool, bool) // (onlyInit, hasCaller)
 	check = func(name, scope, selfPath string, depth int) (bool, bool) {

@@ -47,6 +47,8 @@ type Context interface {
 	Includers(s Side, path string) map[string]bool
 	// MacroDefined reports whether the tree #defines a macro of that name.
 	MacroDefined(s Side, name string) bool
+	// AnyInit reports whether the new tree has any start-up function at all.
+	AnyInit() bool
 	// InitFunc reports whether a function of the new tree runs once at
 	// start-up by declaration (init attribute, constructor, module_init, or
 	// the config's init-functions).

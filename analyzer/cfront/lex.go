@@ -197,23 +197,52 @@ func isLiteralPrefix(b []byte) bool {
 	return false
 }
 
-var punct3 = [...]string{"<<=", ">>=", "...", "->*"}
-var punct2 = [...]string{"->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||",
-	"*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "##", "::"}
-
+// punctLen returns the length of the punctuator at the start of b.
 func punctLen(b []byte) int {
-	if len(b) >= 3 {
-		for _, p := range punct3 {
-			if string(b[:3]) == p {
+	if len(b) < 2 {
+		return 1
+	}
+	c, d := b[0], b[1]
+	switch c {
+	case '<', '>':
+		if d == c {
+			if len(b) > 2 && b[2] == '=' {
+				return 3 // <<= >>=
+			}
+			return 2
+		}
+		if d == '=' {
+			return 2
+		}
+	case '.':
+		if d == '.' && len(b) > 2 && b[2] == '.' {
+			return 3
+		}
+	case '-':
+		if d == '>' {
+			if len(b) > 2 && b[2] == '*' {
 				return 3
 			}
+			return 2
 		}
-	}
-	if len(b) >= 2 {
-		for _, p := range punct2 {
-			if string(b[:2]) == p {
-				return 2
-			}
+		if d == '-' || d == '=' {
+			return 2
+		}
+	case '+', '&', '|':
+		if d == c || d == '=' {
+			return 2
+		}
+	case '=', '!', '*', '/', '%', '^':
+		if d == '=' {
+			return 2
+		}
+	case '#':
+		if d == '#' {
+			return 2
+		}
+	case ':':
+		if d == ':' {
+			return 2
 		}
 	}
 	return 1

@@ -14,18 +14,50 @@ import (
 // Parser parses changed chunks with tree-sitter. A Parser is not safe for
 // concurrent use; give each worker its own.
 type Parser struct {
-	ts *sitter.Parser
+	ts      *sitter.Parser
+	locals  *sitter.Query // names declared inside a body
+	statics *sitter.Query // static declarations inside a body
+	qc      *sitter.QueryCursor
 }
+
+// localsQuery finds the identifiers a declaration inside a body declares,
+// through the common declarator shapes; a name it misses is only not
+// renamed, which is the conservative side.
+const localsQuery = `
+(declaration declarator: (identifier) @id)
+(declaration declarator: (init_declarator declarator: (identifier) @id))
+(declaration declarator: (pointer_declarator declarator: (identifier) @id))
+(declaration declarator: (init_declarator declarator: (pointer_declarator declarator: (identifier) @id)))
+(declaration declarator: (array_declarator declarator: (identifier) @id))
+(declaration declarator: (init_declarator declarator: (array_declarator declarator: (identifier) @id)))
+(declaration declarator: (pointer_declarator declarator: (pointer_declarator declarator: (identifier) @id)))
+(declaration declarator: (init_declarator declarator: (pointer_declarator declarator: (pointer_declarator declarator: (identifier) @id))))
+`
+
+const staticsQuery = `(declaration (storage_class_specifier) @sc) @decl`
 
 // NewParser returns a parser for the C grammar.
 func NewParser() *Parser {
 	p := sitter.NewParser()
 	p.SetLanguage(c.GetLanguage())
-	return &Parser{ts: p}
+	lq, err := sitter.NewQuery([]byte(localsQuery), c.GetLanguage())
+	if err != nil {
+		panic("cfront: bad locals query: " + err.Error()) // a programming error, caught by every test
+	}
+	sq, err := sitter.NewQuery([]byte(staticsQuery), c.GetLanguage())
+	if err != nil {
+		panic("cfront: bad statics query: " + err.Error())
+	}
+	return &Parser{ts: p, locals: lq, statics: sq, qc: sitter.NewQueryCursor()}
 }
 
 // Close frees the parser's native memory.
-func (p *Parser) Close() { p.ts.Close() }
+func (p *Parser) Close() {
+	p.qc.Close()
+	p.locals.Close()
+	p.statics.Close()
+	p.ts.Close()
+}
 
 // maxVariants bounds how many #if branch selections a straddling chunk is
 // parsed under.
@@ -536,7 +568,7 @@ func (p *Parser) parseText(ctx context.Context, b []byte, lineBase int) ([]*Enti
 	}
 	defer tree.Close()
 	root := tree.RootNode()
-	x := &extractor{src: b, lineBase: lineBase}
+	x := &extractor{src: b, lineBase: lineBase, p: p}
 	if bad := x.firstBad(root); bad != "" {
 		return nil, bad
 	}
@@ -554,6 +586,7 @@ type extractor struct {
 	lineBase int
 	ents     []*Entity
 	err      string
+	p        *Parser
 }
 
 func (x *extractor) text(n *sitter.Node) string {
@@ -599,7 +632,7 @@ func (x *extractor) firstBad(n *sitter.Node) string {
 	if p := n.Parent(); p != nil && p.Type() == "init_declarator" && n == p.ChildByFieldName("value") {
 		return ""
 	}
-	if !n.HasError() && !hasMissing(n) {
+	if !n.HasError() { // MISSING nodes count as errors too
 		return ""
 	}
 	for i := 0; i < int(n.ChildCount()); i++ {
@@ -608,18 +641,6 @@ func (x *extractor) firstBad(n *sitter.Node) string {
 		}
 	}
 	return ""
-}
-
-func hasMissing(n *sitter.Node) bool {
-	if n.IsMissing() {
-		return true
-	}
-	for i := 0; i < int(n.ChildCount()); i++ {
-		if hasMissing(n.Child(i)) {
-			return true
-		}
-	}
-	return false
 }
 
 func clip(s string, n int) string {
@@ -1270,20 +1291,15 @@ func (x *extractor) paramNames(params *sitter.Node) []string {
 
 // collectLocals adds the names declared inside a function body.
 func (x *extractor) collectLocals(n *sitter.Node, locals map[string]bool) {
-	for i := 0; i < int(n.NamedChildCount()); i++ {
-		ch := n.NamedChild(i)
-		if ch.Type() == "declaration" {
-			for _, dn := range fieldChildren(ch, "declarator") {
-				var d declarator
-				sub := &extractor{src: x.src, lineBase: x.lineBase}
-				sub.walkDecl(dn, &d)
-				if d.name != "" {
-					locals[d.name] = true
-				}
-			}
+	qc := x.p.qc
+	qc.Exec(x.p.locals, n)
+	for {
+		m, ok := qc.NextMatch()
+		if !ok {
+			break
 		}
-		if ch.NamedChildCount() > 0 {
-			x.collectLocals(ch, locals)
+		for _, c := range m.Captures {
+			locals[x.text(c.Node)] = true
 		}
 	}
 }
@@ -1291,11 +1307,29 @@ func (x *extractor) collectLocals(n *sitter.Node, locals map[string]bool) {
 // staticLocals extracts the function-scope static variables of a body.
 func (x *extractor) staticLocals(body *sitter.Node, fn, cond string) []*Entity {
 	var out []*Entity
-	var walk func(*sitter.Node)
-	walk = func(n *sitter.Node) {
-		for i := 0; i < int(n.NamedChildCount()); i++ {
-			ch := n.NamedChild(i)
-			if ch.Type() == "declaration" {
+	var decls []*sitter.Node
+	qc := x.p.qc
+	qc.Exec(x.p.statics, body)
+	for {
+		m, ok := qc.NextMatch()
+		if !ok {
+			break
+		}
+		var decl, sc *sitter.Node
+		for _, c := range m.Captures {
+			if x.p.statics.CaptureNameForId(c.Index) == "decl" {
+				decl = c.Node
+			} else {
+				sc = c.Node
+			}
+		}
+		if decl != nil && sc != nil && x.text(sc) == "static" {
+			decls = append(decls, decl)
+		}
+	}
+	for _, ch := range decls {
+		{
+			{
 				s := x.specifiers(ch)
 				if s.storage == "static" {
 					for _, dn := range fieldChildren(ch, "declarator") {
@@ -1315,12 +1349,8 @@ func (x *extractor) staticLocals(body *sitter.Node, fn, cond string) []*Entity {
 					}
 				}
 			}
-			if ch.NamedChildCount() > 0 {
-				walk(ch)
-			}
 		}
 	}
-	walk(body)
 	return out
 }
 

@@ -144,7 +144,7 @@ func brackets(b []byte, lineBase int) string {
 // bodyErrors lists the syntax errors inside n (a function body or an
 // initializer) with the macro-like names of the statement around each.
 func (x *extractor) bodyErrors(n *sitter.Node) []BodyErr {
-	if n == nil || (!n.HasError() && !hasMissing(n)) {
+	if n == nil || !n.HasError() {
 		return nil
 	}
 	var out []BodyErr

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -15,10 +16,13 @@ import (
 
 // globals are the flags every command shares.
 type globals struct {
-	repo    string
-	config  string
-	jobs    int
-	verbose bool
+	repo       string
+	config     string
+	jobs       int
+	verbose    bool
+	cpuProfile string
+	memProfile string
+	stopProf   func()
 }
 
 func newRootCmd() *cobra.Command {
@@ -37,8 +41,42 @@ what share of the history could have shipped as a live patch.`,
 	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file (default: .dynupd.yaml of the repository)")
 	root.PersistentFlags().IntVar(&g.jobs, "jobs", 0, "parallel workers (default: the number of CPUs)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log progress details to stderr")
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	root.PersistentFlags().StringVar(&g.memProfile, "memprofile", "", "write a heap profile to this file at exit")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	_ = root.PersistentFlags().MarkHidden("memprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.startProfile() }
+	root.PersistentPostRunE = func(*cobra.Command, []string) error { g.stopProfile(); return nil }
 	root.AddCommand(newScanCmd(g), newExplainCmd(g), newRulesCmd())
 	return root
+}
+
+func (g *globals) startProfile() error {
+	if g.cpuProfile == "" {
+		return nil
+	}
+	f, err := os.Create(g.cpuProfile)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	g.stopProf = func() { pprof.StopCPUProfile(); f.Close() }
+	return nil
+}
+
+func (g *globals) stopProfile() {
+	if g.stopProf != nil {
+		g.stopProf()
+	}
+	if g.memProfile != "" {
+		if f, err := os.Create(g.memProfile); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 }
 
 func (g *globals) logger() *slog.Logger {
