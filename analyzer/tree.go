@@ -43,7 +43,7 @@ type treeIndex struct {
 	tdOnce    sync.Once
 	rinclOnce sync.Once
 	invs      []*cfront.Inventory // every C file's inventory, loaded once
-	rincl     [][]int         // file → files that #include it directly
+	rincl     [][]int             // file → files that #include it directly
 	incOf     map[string]map[string]bool
 }
 

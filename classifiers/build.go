@@ -118,17 +118,15 @@ func buildLines(name string, s string) []buildLine {
 			line = strings.TrimSuffix(line, "\\") + " " + raw[i]
 		}
 		if kconfig {
+			// Help text: the lines indented deeper than the "help" keyword.
 			t := strings.TrimSpace(line)
-			ind := len(line) - len(strings.TrimLeft(line, " \t"))
-			if inHelp && (t == "" || ind >= helpIndent && helpIndent > 0) {
-				if helpIndent == 0 && t != "" {
-					helpIndent = ind
-				}
+			ind := indentWidth(line)
+			if inHelp && (t == "" || ind > helpIndent) {
 				continue
 			}
 			inHelp = false
 			if t == "help" || t == "---help---" {
-				inHelp, helpIndent = true, 0
+				inHelp, helpIndent = true, ind
 				continue
 			}
 		}
@@ -163,6 +161,22 @@ var (
 	makeVar   = regexp.MustCompile(`^\s*(?:export\s+|override\s+)?([A-Za-z0-9_.-]+)\s*(?:\+|\?|:|::|!)?=`)
 	cmakeCall = regexp.MustCompile(`^\s*([A-Za-z_]+)\s*\(\s*([A-Za-z0-9_.${}-]*)`)
 )
+
+// indentWidth measures leading whitespace, a tab counting as 8 columns.
+func indentWidth(s string) int {
+	n := 0
+	for _, c := range s {
+		switch c {
+		case ' ':
+			n++
+		case '\t':
+			n += 8 - n%8
+		default:
+			return n
+		}
+	}
+	return n
+}
 
 func stripHashComment(s string) string {
 	inQ := byte(0)

@@ -104,7 +104,7 @@ func typeUses(t, name string) bool {
 }
 
 func (p *Pass) rodataFinding(c *cfront.Change, label, name, scope, path, what string) {
-	users := p.funcClosure(name, scope, path, false)
+	users := p.funcClosure(name, scope, path, true)
 	switch {
 	case len(users) == 0:
 		p.ReportAs(NoOp, Finding{Entity: label, Old: oldLoc(c), New: newLoc(c), Message: what + " data changed; nothing uses it"})

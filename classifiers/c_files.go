@@ -255,8 +255,13 @@ func runFileSkipped(p *Pass) {
 
 func runFileLang(p *Pass) {
 	for _, f := range p.C.Files {
-		if f.Kind == filekind.OtherLang {
+		switch {
+		case f.Kind == filekind.OtherLang && f.Skipped != "":
+			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "%s", f.Skipped)
+		case f.Kind == filekind.OtherLang:
 			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "source of a language the tool does not analyse")
+		case f.Kind == filekind.Go && !p.GoAnalysed:
+			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "Go source: the Go frontend did not analyse it")
 		}
 	}
 }

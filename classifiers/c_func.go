@@ -80,7 +80,7 @@ func runSigInternal(p *Pass) {
 			continue
 		}
 		var closure []string
-		users := p.funcClosure(c.New.Name, scopeOf(c.New, c.NewPath), c.NewPath, false)
+		users := p.funcClosure(c.New.Name, scopeOf(c.New, c.NewPath), c.NewPath, true)
 		if c.Kind() == cfront.KFunc {
 			closure = closureWith(c, users)
 		} else {
@@ -152,7 +152,7 @@ func runAttrCaller(p *Pass) {
 		if len(caller) == 0 {
 			continue
 		}
-		users := p.funcClosure(c.New.Name, scopeOf(c.New, c.NewPath), c.NewPath, false)
+		users := p.funcClosure(c.New.Name, scopeOf(c.New, c.NewPath), c.NewPath, true)
 		closure := users
 		if c.Kind() == cfront.KFunc {
 			closure = closureWith(c, users)

@@ -323,7 +323,7 @@ func (p *Pass) shadows(c *cfront.Change) bool {
 	if reservedMacro(e.Name) {
 		return true
 	}
-	for _, f := range p.funcClosure(p.macroUseName(c), scopeOf(e, c.NewPath), c.NewPath, false) {
+	for _, f := range p.funcClosure(p.macroUseName(c), scopeOf(e, c.NewPath), c.NewPath, true) {
 		if !p.C.ChangedFuncs[f] {
 			return true
 		}

@@ -69,11 +69,13 @@ type Rule struct {
 // facts of one language, and the tree context; rules report findings
 // through it.
 type Pass struct {
-	C        *CChanges
-	Ctx      Context
-	findings []Finding
-	rule     *Rule
-	override map[string]Verdict
+	C *CChanges
+	// GoAnalysed is set when the Go frontend analysed the commit's Go files.
+	GoAnalysed bool
+	Ctx        Context
+	findings   []Finding
+	rule       *Rule
+	override   map[string]Verdict
 }
 
 // Report records a finding of the running rule with the rule's verdict.

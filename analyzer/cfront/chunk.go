@@ -221,6 +221,12 @@ func (s *scanner) run() {
 			i = s.directive(i)
 			continue
 		}
+		if s.inDeadBranch() {
+			// The preprocessor never sees a branch known to be false: its
+			// tokens open no chunk and move no bracket depth.
+			i++
+			continue
+		}
 		if s.start < 0 {
 			if t.Kind == TokPunct && s.text(i) == ";" { // stray ';' between declarations
 				i++
@@ -316,6 +322,17 @@ func (s *scanner) bareMacroCallEnds(i int) bool {
 		return false
 	}
 	return true
+}
+
+// inDeadBranch reports whether the scanner is inside a branch that is
+// never compiled.
+func (s *scanner) inDeadBranch() bool {
+	for i := range s.frames {
+		if s.frames[i].dead {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *scanner) open(i int) {

@@ -1,0 +1,100 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dynupd/dynupd-analyze/internal/testrepo"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+func TestParseRange(t *testing.T) {
+	cases := map[string]Range{
+		"":       {Include: []string{"HEAD"}},
+		"v1..v2": {Include: []string{"v2"}, Exclude: []string{"v1"}},
+		"abc^!":  {Include: []string{"abc"}, Single: true},
+		"..main": {Include: []string{"main"}, Exclude: []string{"HEAD"}},
+		"^a b":   {Include: []string{"b"}, Exclude: []string{"a"}},
+	}
+	for spec, want := range cases {
+		got, err := ParseRange(spec)
+		if err != nil {
+			t.Fatalf("%q: %v", spec, err)
+		}
+		if len(got.Include) != len(want.Include) || got.Include[0] != want.Include[0] || got.Single != want.Single || len(got.Exclude) != len(want.Exclude) {
+			t.Errorf("%q: %+v, want %+v", spec, got, want)
+		}
+	}
+	if _, err := ParseRange("a...b"); err == nil {
+		t.Error("A...B must be refused")
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := Open(t.TempDir(), OpenOptions{}); !errors.Is(err, ErrNotRepository) {
+		t.Errorf("plain directory: %v", err)
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "missing"), OpenOptions{}); err == nil {
+		t.Error("missing path must fail")
+	}
+}
+
+func TestDiffRenamesAndBareRepos(t *testing.T) {
+	dir := t.TempDir()
+	body := "int helper(int x)\n{\n  return x * 2;\n}\n\nint other(void)\n{\n  return 7;\n}\n"
+	hashes, err := testrepo.Build(dir, []testrepo.Commit{
+		{Files: map[string]string{"a/old.c": body, "b/same.c": "int s;\n", "c.txt": "x\n"}},
+		{Files: map[string]string{"a/new.c": body + "/* one more line */\n", "b/moved.c": "int s;\n", "c.txt": "y\n"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Open through a subdirectory, like git does.
+	r, err := Open(filepath.Join(dir, "a"), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c0, _ := r.Commit(hashes[0])
+	c1, _ := r.Commit(hashes[1])
+	ch, err := r.DiffTrees(c0.TreeHash, c1.TreeHash, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch = DetectRenames(ch, func(h plumbing.Hash) []byte { b, _ := r.ReadBlob(h); return b })
+	got := map[string]Status{}
+	for _, c := range ch {
+		got[c.OldPath+">"+c.NewPath] = c.Status
+	}
+	want := map[string]Status{"a/old.c>a/new.c": Renamed, "b/same.c>b/moved.c": Renamed, "c.txt>c.txt": Modified}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %v (all: %v)", k, got[k], got)
+		}
+	}
+	// The root commit diffs against the empty tree.
+	root, err := r.DiffTrees(plumbing.ZeroHash, c0.TreeHash, nil)
+	if err != nil || len(root) != 3 || root[0].Status != Added {
+		t.Errorf("root diff: %v %v", root, err)
+	}
+	// A missing blob is reported as such.
+	if _, err := r.ReadBlob(plumbing.NewHash("0123456789012345678901234567890123456789")); !errors.Is(err, ErrMissing) {
+		t.Errorf("missing blob: %v", err)
+	}
+	// The same history read from the git directory itself (bare-style).
+	b, err := Open(filepath.Join(dir, ".git"), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	list, err := b.List(context.Background(), Range{Include: []string{"HEAD"}}, WalkOptions{})
+	if err != nil || len(list) != 2 || list[0].Hash != hashes[1] {
+		t.Errorf("list from the git directory: %v %v", list, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git", "hooks")); err == nil {
+		t.Log("hooks exist but are never run")
+	}
+}

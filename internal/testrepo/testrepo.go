@@ -1,0 +1,83 @@
+// Package testrepo builds real git repositories for tests: a sequence of
+// commits, each a full tree of files, with fixed authors and dates so that
+// hashes are the same on every run.
+package testrepo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Commit is one commit to make: the whole tree after it, and its message.
+type Commit struct {
+	Files   map[string]string
+	Message string
+	// Parents, when set, lists earlier commits (by index) to merge; the
+	// first parent is the previous commit.
+	Merge []int
+}
+
+// Build creates a repository in dir with the commits, in order, and
+// returns their hashes.
+func Build(dir string, commits []Commit) ([]plumbing.Hash, error) {
+	r, err := git.PlainInit(dir, false)
+	if err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	wt, err := r.Worktree()
+	if err != nil {
+		return nil, err
+	}
+	var hashes []plumbing.Hash
+	when := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	for i, c := range commits {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if e.Name() != ".git" {
+				_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+			}
+		}
+		names := make([]string, 0, len(c.Files))
+		for p := range c.Files {
+			names = append(names, p)
+		}
+		sort.Strings(names)
+		for _, p := range names {
+			full := filepath.Join(dir, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(full, []byte(c.Files[p]), 0o644); err != nil {
+				return nil, err
+			}
+		}
+		if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
+			return nil, fmt.Errorf("add: %w", err)
+		}
+		sig := &object.Signature{Name: "Test", Email: "test@dynupd.invalid", When: when.Add(time.Duration(i) * time.Hour)}
+		opts := &git.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true}
+		if len(c.Merge) > 0 {
+			opts.Parents = []plumbing.Hash{hashes[len(hashes)-1]}
+			for _, m := range c.Merge {
+				opts.Parents = append(opts.Parents, hashes[m])
+			}
+		}
+		msg := c.Message
+		if msg == "" {
+			msg = fmt.Sprintf("commit %d", i)
+		}
+		h, err := wt.Commit(msg, opts)
+		if err != nil {
+			return nil, fmt.Errorf("commit %d: %w", i, err)
+		}
+		hashes = append(hashes, h)
+	}
+	return hashes, nil
+}
