@@ -70,7 +70,7 @@ func New(path string, opts Options) (*Analyzer, error) {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
 	if opts.CacheBytes <= 0 {
-		opts.CacheBytes = 384 << 20
+		opts.CacheBytes = 512 << 20
 	}
 	if opts.MaxCommitBytes <= 0 {
 		opts.MaxCommitBytes = 256 << 20
@@ -109,11 +109,11 @@ func New(path string, opts Options) (*Analyzer, error) {
 	b := opts.CacheBytes
 	return &Analyzer{
 		path: path, opts: opts, cfg: cfg, reg: reg, over: over, log: log,
-		blobs:  lru.New[plumbing.Hash, []byte](b / 4),
-		invs:   lru.New[plumbing.Hash, *cfront.Inventory](b / 2),
+		blobs:  lru.New[plumbing.Hash, []byte](b / 6),
+		invs:   lru.New[plumbing.Hash, *cfront.Inventory](b * 2 / 3),
 		parses: lru.New[uint64, []*cfront.Entity](b / 8),
-		lists:  lru.New[plumbing.Hash, []history.TreeFile](b / 8),
-		trees:  lru.New[plumbing.Hash, *treeIndex](64),
+		lists:  lru.New[plumbing.Hash, []history.TreeFile](b / 24),
+		trees:  lru.New[plumbing.Hash, *treeIndex](int64(4*opts.Jobs + 4)),
 	}, nil
 }
 

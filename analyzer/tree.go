@@ -170,17 +170,12 @@ func (t *treeIndex) includes(r reader, base string) bool {
 	defer t.mu.Unlock()
 	if t.included == nil {
 		t.included = map[string]bool{}
-		for i := range t.files {
-			inv, _ := t.inv(r, i)
+		for _, inv := range t.allInvs(r) {
 			if inv == nil {
 				continue
 			}
-			for ci := range inv.Chunks {
-				for _, id := range inv.Chunks[ci].Idents {
-					if strings.HasPrefix(id, "#include:") {
-						t.included[strings.TrimPrefix(id, "#include:")] = true
-					}
-				}
+			for _, b := range inv.Included {
+				t.included[b] = true
 			}
 		}
 	}

@@ -197,7 +197,7 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 			if f.Kind == filekind.C || f.Kind == filekind.Build {
 				f.Kind = filekind.Other // a symlink's content is a path
 			}
-		case f.Kind == filekind.Other:
+		case f.Kind == filekind.Other && filekind.MayBeIncluded(p):
 			base := path.Base(p)
 			if cctx.new.includes(w, base) || cctx.old.includes(w, base) {
 				f.Kind = filekind.C

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unique"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -50,6 +51,9 @@ type Inventory struct {
 	Size     int
 	// Exports lists names given to EXPORT_SYMBOL*-style macro calls.
 	Exports []string
+	// Included lists the base names of every file this one #includes,
+	// at top level or inside a declaration.
+	Included []string
 	// InitFuncs lists functions this file marks as start-up code: defined
 	// with an init marker, or registered with module_init/*_initcall.
 	InitFuncs []string
@@ -97,13 +101,20 @@ type ScanOptions struct {
 
 // Scan lexes src and splits it into top-level chunks.
 func Scan(src []byte, opts ScanOptions) *Inventory {
-	s := &scanner{src: src, toks: Lex(src), opts: opts}
+	s := &scanner{src: src, toks: Lex(src), opts: opts, seen: map[string]bool{}}
 	s.detectGuard()
 	s.run()
 	inv := &Inventory{Chunks: s.chunks, Size: len(src)}
 	inv.Lines = 1 + strings.Count(string(src), "\n")
+	inc := map[string]bool{}
 	for i := range inv.Chunks {
 		c := &inv.Chunks[i]
+		for _, id := range c.Idents {
+			if strings.HasPrefix(id, "#include:") && !inc[id] {
+				inc[id] = true
+				inv.Included = append(inv.Included, strings.TrimPrefix(id, "#include:"))
+			}
+		}
 		if c.Kind == ChunkDirective && c.Sub == "include" && !c.Dead {
 			inv.Includes = append(inv.Includes, c.Name)
 		}
@@ -134,11 +145,14 @@ type frame struct {
 }
 
 type scanner struct {
-	src    []byte
-	toks   []Token
-	opts   ScanOptions
-	chunks []Chunk
-	frames []frame
+	hashBuf []byte          // reused: the chunk's tokens, for hashing
+	callBuf []byte          // reused: "NAME("
+	seen    map[string]bool // reused: identifiers of the chunk
+	src     []byte
+	toks    []Token
+	opts    ScanOptions
+	chunks  []Chunk
+	frames  []frame
 
 	guardTok int // token index of the guard's '#ifndef', -1 when none
 	guardEnd int // token index of the guard's '#endif'
@@ -755,14 +769,14 @@ func (s *scanner) closeAs(end int, kind ChunkKind, sub, name string) {
 	if kind == ChunkFunc && c.Name != "" {
 		c.Name = funcKey(c.Name, s.firstArg(s.start, end, name))
 	}
-	h := xxhash.New()
-	seen := map[string]bool{}
+	s.hashBuf = s.hashBuf[:0]
+	seen := s.seen
+	clear(seen)
 	prevMember := false
 	for j := s.start; j < end; j++ {
 		t := s.toks[j]
 		b := t.Bytes(s.src)
-		_, _ = h.Write(b)
-		_, _ = h.Write([]byte{0})
+		s.hashBuf = append(append(s.hashBuf, b...), 0)
 		if t.Kind == TokHash && j+2 < end && s.text(j+1) == "include" {
 			if tgt := includeTarget(s.src, s.toks[j+2:s.directiveEnd(j)]); tgt != "" {
 				w := "#include:" + baseName(tgt)
@@ -773,26 +787,32 @@ func (s *scanner) closeAs(end int, kind ChunkKind, sub, name string) {
 			}
 		}
 		if t.Kind == TokIdent {
-			w := string(b)
-			if !prevMember && !cKeywords[w] && !seen[w] {
-				seen[w] = true
-				c.Idents = append(c.Idents, w)
-			}
-			// A call site also indexes as "NAME(": only there does a
-			// function-like macro expand.
-			if !prevMember && j+1 < end && s.toks[j+1].Kind == TokPunct && s.text(j+1) == "(" && !cKeywords[w] {
-				if k := w + "("; !seen[k] {
-					seen[k] = true
-					c.Idents = append(c.Idents, k)
+			if !prevMember && !cKeywords[string(b)] {
+				if !seen[string(b)] {
+					// Interned: the same names recur in every version of
+					// every file, and inventories live in a shared cache.
+					w := unique.Make(string(b)).Value()
+					seen[w] = true
+					c.Idents = append(c.Idents, w)
+				}
+				// A call site also indexes as "NAME(": only there does a
+				// function-like macro expand.
+				if j+1 < end && s.toks[j+1].Kind == TokPunct && s.src[s.toks[j+1].Off] == '(' {
+					s.callBuf = append(append(s.callBuf[:0], b...), '(')
+					if !seen[string(s.callBuf)] {
+						k := unique.Make(string(s.callBuf)).Value()
+						seen[k] = true
+						c.Idents = append(c.Idents, k)
+					}
 				}
 			}
-			if kind != ChunkDirective && !c.Exported && s.isExportMarker(w, j, end) {
+			if kind != ChunkDirective && !c.Exported && s.isExportMarker(string(b), j, end) {
 				c.Exported = true
 			}
 		}
 		prevMember = t.Kind == TokPunct && (len(b) == 1 && b[0] == '.' || len(b) == 2 && b[0] == '-' && b[1] == '>')
 	}
-	c.Hash = h.Sum64()
+	c.Hash = xxhash.Sum64(s.hashBuf)
 	sort.Strings(c.Idents)
 	s.chunks = append(s.chunks, c)
 	s.start = -1

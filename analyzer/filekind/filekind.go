@@ -171,3 +171,20 @@ func IsBinary(b []byte) bool {
 	}
 	return false
 }
+
+// notIncluded are extensions of scripts and data that C code does not
+// #include, so a change to one needs no look at the tree.
+var notIncluded = map[string]bool{
+	".py": true, ".rb": true, ".sh": true, ".bash": true, ".tcl": true, ".pl": true, ".pm": true, ".lua": true,
+	".js": true, ".ts": true, ".json": true, ".yml": true, ".yaml": true, ".toml": true, ".conf": true,
+	".cfg": true, ".ini": true, ".xml": true, ".css": true, ".awk": true, ".sed": true, ".bat": true,
+	".ps1": true, ".cmd": true, ".csv": true, ".patch": true, ".diff": true, ".gz": true, ".zip": true,
+	".tar": true, ".jpg": true, ".png": true, ".gif": true, ".ico": true, ".svg": true, ".pdf": true,
+}
+
+// MayBeIncluded reports whether a file of kind Other could be #included by
+// C code (X-macro lists, generated tables), so that its kind depends on the
+// tree.
+func MayBeIncluded(p string) bool {
+	return !notIncluded[strings.ToLower(path.Ext(p))]
+}

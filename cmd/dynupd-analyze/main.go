@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 )
 
@@ -19,7 +20,15 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.msg }
 
+// defaultMemoryLimit bounds the heap softly (the GC works harder near it)
+// unless GOMEMLIMIT says otherwise: caches have budgets, but garbage from
+// parsing whole histories would otherwise double the resident size.
+const defaultMemoryLimit = 1 << 30
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	cmd := newRootCmd()
