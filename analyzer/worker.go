@@ -156,7 +156,10 @@ func (w *worker) analyze(ctx context.Context, c *history.Commit) (*Result, error
 		return b
 	})
 	cctx := &commitContext{ctx: ctx, r: w, old: a.tree(parentTree), new: a.tree(c.Tree), cfg: a.cfg}
-	files, cchanges, skipped := w.files(ctx, changes, cctx)
+	files, cchanges, skipped, err := w.files(ctx, changes, cctx)
+	if err != nil {
+		return nil, fmt.Errorf("commit %s: %w", c.Hash, err)
+	}
 	res.Skipped = append(res.Skipped, skipped...)
 	cchanges = matchMoves(cchanges)
 	changed := map[string]bool{}
@@ -176,7 +179,7 @@ func (w *worker) analyze(ctx context.Context, c *history.Commit) (*Result, error
 
 // files turns a commit's changed paths into classifier inputs: it decides
 // each file's kind, reads what the rules need, and diffs C files.
-func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx *commitContext) ([]*classifiers.FileChange, []*cfront.Change, []SkippedFile) {
+func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx *commitContext) ([]*classifiers.FileChange, []*cfront.Change, []SkippedFile, error) {
 	a := w.a
 	var out []*classifiers.FileChange
 	var ents []*cfront.Change
@@ -216,11 +219,11 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 			}
 			size, err := w.repo.BlobSize(h)
 			if err != nil {
-				f.Skipped = err.Error()
-				f.Missing = errors.Is(err, history.ErrMissing)
-				if f.Missing {
-					f.Skipped = fmt.Sprintf("blob %s is missing from the repository (partial clone?)", h.String()[:12])
+				if !errors.Is(err, history.ErrMissing) {
+					return nil, nil, nil, fmt.Errorf("%s: %w", p, err) // a corrupt repository
 				}
+				f.Missing = true
+				f.Skipped = fmt.Sprintf("blob %s is missing from the repository (partial clone?)", h.String()[:12])
 				break
 			}
 			if size > a.opts.MaxFileSize {
@@ -235,8 +238,11 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 			}
 			b, err := w.blob(h)
 			if err != nil {
-				f.Skipped = err.Error()
-				f.Missing = errors.Is(err, history.ErrMissing)
+				if !errors.Is(err, history.ErrMissing) {
+					return nil, nil, nil, fmt.Errorf("%s: %w", p, err)
+				}
+				f.Missing = true
+				f.Skipped = fmt.Sprintf("blob %s is missing from the repository (partial clone?)", h.String()[:12])
 				break
 			}
 			if filekind.IsBinary(b) {
@@ -274,7 +280,7 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 		}
 		out = append(out, f)
 	}
-	return out, ents, skipped
+	return out, ents, skipped, nil
 }
 
 // matchMoves pairs an entity removed from one file with the same entity

@@ -60,22 +60,16 @@ func runRodata(p *Pass) {
 		}
 	}
 	// Macros expanded in a read-only global's initializer.
-	for _, m := range p.changedMacros() {
-		e := m.Entity()
-		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
-			if r.Sub != "var" {
-				continue
-			}
-			for _, g := range p.Ctx.Entities(New, r) {
-				if g.Kind == cfront.KGlobal && g.Const && !g.Extern && !typeUses(g.Type, e.Name) && p.unchangedIn(r.Path, g) {
-					c := &cfront.Change{Old: g, New: g, OldPath: r.Path, NewPath: r.Path}
-					if p.publicEntity(New, g, r.Path) && isHeader(r.Path) {
-						continue // C-RODATA-PUBLIC speaks
-					}
-					p.rodataFinding(c, g.Label(), g.Name, scopeOf(g, r.Path), r.Path, fmt.Sprintf("macro %s changes the value of read-only", e.Name))
-				}
-			}
+	for _, x := range p.macroExpanders() {
+		g, name := x.e, x.macro.Entity().Name
+		if g.Kind != cfront.KGlobal || !g.Const || g.Extern || typeUses(g.Type, name) {
+			continue
 		}
+		if p.publicEntity(New, g, x.path) && isHeader(x.path) {
+			continue // C-RODATA-PUBLIC speaks
+		}
+		c := &cfront.Change{Old: g, New: g, OldPath: x.path, NewPath: x.path}
+		p.rodataFinding(c, g.Label(), g.Name, scopeOf(g, x.path), x.path, fmt.Sprintf("macro %s changes the value of read-only", name))
 	}
 }
 
@@ -150,17 +144,10 @@ func runGlobalInit(p *Pass) {
 		}
 	}
 	// Macros expanded in a writable global's initializer.
-	for _, m := range p.changedMacros() {
-		e := m.Entity()
-		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
-			if r.Sub != "var" {
-				continue
-			}
-			for _, g := range p.Ctx.Entities(New, r) {
-				if g.Kind == cfront.KGlobal && !g.Const && !g.Extern && g.HasInit && !typeUses(g.Type, e.Name) && p.unchangedIn(r.Path, g) {
-					p.Report(Finding{Entity: g.Label(), New: &Loc{File: r.Path, Line: g.Line}, Message: fmt.Sprintf("its initializer expands macro %s, which changed", e.Name)})
-				}
-			}
+	for _, x := range p.macroExpanders() {
+		g, name := x.e, x.macro.Entity().Name
+		if g.Kind == cfront.KGlobal && !g.Const && !g.Extern && g.HasInit && !typeUses(g.Type, name) {
+			p.Report(Finding{Entity: g.Label(), New: &Loc{File: x.path, Line: g.Line}, Message: fmt.Sprintf("its initializer expands macro %s, which changed", name)})
 		}
 	}
 }
@@ -184,17 +171,10 @@ func runGlobalType(p *Pass) {
 	}
 	// Macros in a global's type (an array bound) change its size; typedefs
 	// in its type change what it is.
-	for _, m := range p.changedMacros() {
-		e := m.Entity()
-		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
-			if r.Sub != "var" {
-				continue
-			}
-			for _, g := range p.Ctx.Entities(New, r) {
-				if g.Kind == cfront.KGlobal && !g.Extern && typeUses(g.Type, e.Name) && p.unchangedIn(r.Path, g) {
-					p.Report(Finding{Entity: g.Label(), New: &Loc{File: r.Path, Line: g.Line}, Message: fmt.Sprintf("its type %s uses macro %s, which changed: the object's size changes", g.Type, e.Name)})
-				}
-			}
+	for _, x := range p.macroExpanders() {
+		g, name := x.e, x.macro.Entity().Name
+		if g.Kind == cfront.KGlobal && !g.Extern && typeUses(g.Type, name) {
+			p.Report(Finding{Entity: g.Label(), New: &Loc{File: x.path, Line: g.Line}, Message: fmt.Sprintf("its type %s uses macro %s, which changed: the object's size changes", g.Type, name)})
 		}
 	}
 	for _, t := range p.changedTypedefs() {

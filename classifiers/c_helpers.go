@@ -563,3 +563,34 @@ func (p *Pass) initOnly(name, scope, selfPath string) bool {
 	only, has := check(name, scope, selfPath, 0)
 	return only && has
 }
+
+// expander is a declaration of the new tree, itself unchanged, whose
+// definition expands a macro the commit changed.
+type expander struct {
+	macro *cfront.Change
+	path  string
+	ref   Ref
+	e     *cfront.Entity
+}
+
+// macroExpanders lists the unchanged declarations (structs, enums,
+// globals, typedefs) that expand a changed macro, directly or through other
+// macros: their meaning changes although their text does not.
+func (p *Pass) macroExpanders() []expander {
+	if p.expanders != nil {
+		return *p.expanders
+	}
+	out := []expander{}
+	defer func() { p.expanders = &out }()
+	for _, m := range p.changedMacros() {
+		me := m.Entity()
+		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(me, m.Path()), m.Path()) {
+			for _, e := range p.Ctx.Entities(New, r) {
+				if p.unchangedIn(r.Path, e) {
+					out = append(out, expander{macro: m, path: r.Path, ref: r, e: e})
+				}
+			}
+		}
+	}
+	return out
+}

@@ -166,22 +166,14 @@ func runEnumStored(p *Pass) {
 // macroEnumFindings reports enums whose members' values expand a changed
 // macro (stored or not, as asked).
 func (p *Pass) macroEnumFindings(stored bool) {
-	for _, m := range p.changedMacros() {
-		e := m.Entity()
-		if p.public(m) {
+	for _, x := range p.macroExpanders() {
+		en, name := x.e, x.macro.Entity().Name
+		if en.Kind != cfront.KEnum || p.public(x.macro) || !enumUsesMacro(en, name) {
 			continue
 		}
-		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
-			for _, en := range p.Ctx.Entities(New, r) {
-				if en.Kind != cfront.KEnum || !p.unchangedIn(r.Path, en) || !enumUsesMacro(en, e.Name) {
-					continue
-				}
-				_, isStored := p.enumStored(en, r.Path)
-				if isStored == stored {
-					p.Report(Finding{Entity: en.Label(), New: &Loc{File: r.Path, Line: en.Line},
-						Message: fmt.Sprintf("member values expand macro %s, which changed", e.Name)})
-				}
-			}
+		if _, isStored := p.enumStored(en, x.path); isStored == stored {
+			p.Report(Finding{Entity: en.Label(), New: &Loc{File: x.path, Line: en.Line},
+				Message: fmt.Sprintf("member values expand macro %s, which changed", name)})
 		}
 	}
 }
@@ -217,15 +209,11 @@ func runStructLayout(p *Pass) {
 		}
 	}
 	// Structs whose definition expands a changed macro (an array bound).
-	for _, m := range p.changedMacros() {
-		e := m.Entity()
-		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
-			for _, s := range p.Ctx.Entities(New, r) {
-				if isAggregate(s.Kind) && p.unchangedIn(r.Path, s) && aggregateUses(s, e.Name) && !(isHeader(r.Path) && p.publicEntity(New, s, r.Path)) {
-					p.Report(Finding{Entity: s.Label(), New: &Loc{File: r.Path, Line: s.Line},
-						Message: fmt.Sprintf("its definition expands macro %s, which changed: the layout may change", e.Name)})
-				}
-			}
+	for _, x := range p.macroExpanders() {
+		s, name := x.e, x.macro.Entity().Name
+		if isAggregate(s.Kind) && aggregateUses(s, name) && !(isHeader(x.path) && p.publicEntity(New, s, x.path)) {
+			p.Report(Finding{Entity: s.Label(), New: &Loc{File: x.path, Line: s.Line},
+				Message: fmt.Sprintf("its definition expands macro %s, which changed: the layout may change", name)})
 		}
 	}
 	// Structs with a member whose typedef changed.
@@ -332,18 +320,11 @@ func runTypePublic(p *Pass) {
 			}
 		}
 	}
-	for _, m := range p.changedMacros() {
-		e := m.Entity()
-		for _, r := range p.macroUsers(p.macroUseName(m), scopeOf(e, m.Path()), m.Path()) {
-			if !isHeader(r.Path) {
-				continue
-			}
-			for _, s := range p.Ctx.Entities(New, r) {
-				if isAggregate(s.Kind) && p.unchangedIn(r.Path, s) && aggregateUses(s, e.Name) && p.publicEntity(New, s, r.Path) {
-					p.Report(Finding{Entity: s.Label(), New: &Loc{File: r.Path, Line: s.Line},
-						Message: fmt.Sprintf("public layout expands macro %s, which changed", e.Name)})
-				}
-			}
+	for _, x := range p.macroExpanders() {
+		s, name := x.e, x.macro.Entity().Name
+		if isHeader(x.path) && isAggregate(s.Kind) && aggregateUses(s, name) && p.publicEntity(New, s, x.path) {
+			p.Report(Finding{Entity: s.Label(), New: &Loc{File: x.path, Line: s.Line},
+				Message: fmt.Sprintf("public layout expands macro %s, which changed", name)})
 		}
 	}
 }

@@ -76,6 +76,7 @@ type Pass struct {
 	findings   []Finding
 	rule       *Rule
 	override   map[string]Verdict
+	expanders  *[]expander // memoised macroExpanders
 }
 
 // Report records a finding of the running rule with the rule's verdict.

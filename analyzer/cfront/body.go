@@ -128,13 +128,17 @@ func constTrue(b []byte, toks []Token) bool {
 }
 
 // matchParen returns the index of the ')' matching the '(' at i, or -1.
-func matchParen(b []byte, toks []Token, i int) int {
+func matchParen(b []byte, toks []Token, i int) int { return matchClose(b, toks, i, "(", ")") }
+
+// matchClose returns the index of the close token matching the open token
+// at i, or -1.
+func matchClose(b []byte, toks []Token, i int, open, close string) int {
 	d := 0
 	for k := i; k < len(toks); k++ {
 		switch toks[k].Text(b) {
-		case "(":
+		case open:
 			d++
-		case ")":
+		case close:
 			d--
 			if d == 0 {
 				return k

@@ -356,17 +356,8 @@ func skipParenGroup(b []byte, toks []Token, i int) int {
 }
 
 func skipBraces(b []byte, toks []Token, i int) int {
-	d := 0
-	for k := i; k < len(toks); k++ {
-		switch toks[k].Text(b) {
-		case "{":
-			d++
-		case "}":
-			d--
-			if d == 0 {
-				return k + 1
-			}
-		}
+	if j := matchClose(b, toks, i, "{", "}"); j >= 0 {
+		return j + 1
 	}
 	return len(toks)
 }

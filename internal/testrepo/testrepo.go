@@ -19,9 +19,12 @@ import (
 type Commit struct {
 	Files   map[string]string
 	Message string
-	// Parents, when set, lists earlier commits (by index) to merge; the
-	// first parent is the previous commit.
+	// Merge lists earlier commits (by index) to merge into the previous
+	// commit, which stays the first parent.
 	Merge []int
+	// Parents, when set, gives all parents explicitly (by index), first
+	// parent first; Merge is then ignored. Use it to start a side branch.
+	Parents []int
 }
 
 // Build creates a repository in dir with the commits, in order, and
@@ -63,7 +66,11 @@ func Build(dir string, commits []Commit) ([]plumbing.Hash, error) {
 		}
 		sig := &object.Signature{Name: "Test", Email: "test@dynupd.invalid", When: when.Add(time.Duration(i) * time.Hour)}
 		opts := &git.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true}
-		if len(c.Merge) > 0 {
+		if len(c.Parents) > 0 {
+			for _, p := range c.Parents {
+				opts.Parents = append(opts.Parents, hashes[p])
+			}
+		} else if len(c.Merge) > 0 {
 			opts.Parents = []plumbing.Hash{hashes[len(hashes)-1]}
 			for _, m := range c.Merge {
 				opts.Parents = append(opts.Parents, hashes[m])
