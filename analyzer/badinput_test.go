@@ -170,3 +170,33 @@ func TestDateAndFirstParentFilters(t *testing.T) {
 		t.Errorf("without --first-parent: %d commits, want 4", len(all))
 	}
 }
+
+// TestRepositoryConfig: .dynupd.yaml at the root of the analysed tree is
+// read (its overrides apply), and a bad one is an error naming its line.
+func TestRepositoryConfig(t *testing.T) {
+	dir := t.TempDir()
+	_, err := testrepo.Build(dir, []testrepo.Commit{
+		{Files: map[string]string{"a.c": "int a = 1;\n", ".dynupd.yaml": "overrides:\n  C-GLOBAL-INIT: interface-internal\n"}},
+		{Files: map[string]string{"a.c": "int a = 2;\n", ".dynupd.yaml": "overrides:\n  C-GLOBAL-INIT: interface-internal\n"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := analyzer.New(dir, analyzer.Options{Range: "HEAD^!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got classifiers.Verdict
+	if _, err := a.Run(context.Background(), func(r *analyzer.Result) error { got = r.Verdict; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got != classifiers.InterfaceInternal {
+		t.Errorf("verdict %s: the repository's override was not applied", got)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".dynupd.yaml"), []byte("overrides:\n  C-GLOBAL-INIT: sometimes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := analyzer.New(dir, analyzer.Options{}); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("bad work-tree config: %v", err)
+	}
+}
