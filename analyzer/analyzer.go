@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dynupd/dynupd-analyze/analyzer/cfront"
+	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
 	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/config"
@@ -41,6 +42,9 @@ type Options struct {
 	CacheBytes int64
 	// Config overrides the repository's .dynupd.yaml.
 	Config *config.Config
+	// NoCompiler keeps the Go compiler out: inlining stays a syntactic
+	// estimate instead of asking gc about the functions it cannot decide.
+	NoCompiler bool
 	// Progress is called after each commit with the number done and the
 	// total (the total may shrink when a path filter leaves commits out).
 	Progress func(done, total int)
@@ -59,6 +63,10 @@ type Analyzer struct {
 	parses *lru.Cache[uint64, []*cfront.Entity]
 	lists  *lru.Cache[plumbing.Hash, []history.TreeFile]
 	trees  *lru.Cache[plumbing.Hash, *treeIndex]
+	goInvs *lru.Cache[goKey, *gofront.File]
+	goMods *lru.Cache[plumbing.Hash, *gofront.Mod]
+	goIdx  *lru.Cache[plumbing.Hash, *goIndex]
+	oracle *gcOracle
 	treeMu sync.Mutex
 	log    *slog.Logger
 }
@@ -114,6 +122,10 @@ func New(path string, opts Options) (*Analyzer, error) {
 		parses: lru.New[uint64, []*cfront.Entity](b / 8),
 		lists:  lru.New[plumbing.Hash, []history.TreeFile](b / 24),
 		trees:  lru.New[plumbing.Hash, *treeIndex](int64(4*opts.Jobs + 4)),
+		goInvs: lru.New[goKey, *gofront.File](b / 6),
+		goMods: lru.New[plumbing.Hash, *gofront.Mod](1 << 20),
+		goIdx:  lru.New[plumbing.Hash, *goIndex](int64(4*opts.Jobs + 4)),
+		oracle: newGCOracle(!opts.NoCompiler),
 	}, nil
 }
 
@@ -163,6 +175,25 @@ func (a *Analyzer) tree(h plumbing.Hash) *treeIndex {
 	t := &treeIndex{root: h, a: a}
 	a.trees.Add(h, t, 1)
 	return t
+}
+
+// goKey caches a Go file's inventory by content and by the build
+// constraint its name implies.
+type goKey struct {
+	hash plumbing.Hash
+	name string // the name's _GOOS/_GOARCH suffix part, or ""
+}
+
+// goTree returns the shared Go index of a tree.
+func (a *Analyzer) goTree(h plumbing.Hash) *goIndex {
+	a.treeMu.Lock()
+	defer a.treeMu.Unlock()
+	if g, ok := a.goIdx.Get(h); ok {
+		return g
+	}
+	g := &goIndex{root: h, a: a}
+	a.goIdx.Add(h, g, 1)
+	return g
 }
 
 // Commits resolves the range and lists its commits (merges included),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dynupd/dynupd-analyze/analyzer/cfront"
 	"github.com/dynupd/dynupd-analyze/analyzer/filekind"
+	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
 	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/config"
@@ -478,10 +479,50 @@ func (t *treeIndex) entitiesAt(r reader, ref classifiers.Ref) []*cfront.Entity {
 // commitContext implements classifiers.Context for one commit, over its old
 // and new trees, with the worker that reads for it.
 type commitContext struct {
-	ctx      context.Context
-	r        reader
-	old, new *treeIndex
-	cfg      *config.Config
+	ctx          context.Context
+	r            *worker
+	old, new     *treeIndex
+	goOld, goNew *goIndex
+	cfg          *config.Config
+}
+
+func (c *commitContext) goSide(s classifiers.Side) *goIndex {
+	if s == classifiers.Old {
+		return c.goOld
+	}
+	return c.goNew
+}
+
+func (c *commitContext) GoPackage(s classifiers.Side, dir string) *classifiers.GoPkg {
+	return c.goSide(s).pkg(c.r, dir)
+}
+
+func (c *commitContext) GoUsers(s classifiers.Side, pkg *classifiers.GoPkg, name string, method bool) []classifiers.GoRef {
+	return c.goSide(s).users(c.r, pkg, name, method)
+}
+
+func (c *commitContext) GoEstimate(s classifiers.Side, dir, name string) (gofront.Estimate, bool) {
+	return c.goSide(s).estimate(c.r, dir, name)
+}
+
+func (c *commitContext) GoInline(s classifiers.Side, dir, name string) (gofront.Estimate, bool) {
+	g := c.goSide(s)
+	est, ok := g.estimate(c.r, dir, name)
+	if ok && est.Inlinable() != "maybe" {
+		return est, true
+	}
+	if d, ok2 := c.r.a.oracle.decide(c.ctx, c.r, g, dir, name); ok2 {
+		return d, true
+	}
+	return est, ok
+}
+
+func (c *commitContext) GoEmbedder(s classifiers.Side, p string) (string, string, bool) {
+	return c.goSide(s).embedder(c.r, p)
+}
+
+func (c *commitContext) GoTypeExists(s classifiers.Side, dir, name string) bool {
+	return c.goSide(s).typeExists(c.r, dir, name)
 }
 
 func (c *commitContext) side(s classifiers.Side) *treeIndex {

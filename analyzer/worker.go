@@ -11,6 +11,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"github.com/dynupd/dynupd-analyze/analyzer/cfront"
 	"github.com/dynupd/dynupd-analyze/analyzer/filekind"
+	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
 	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/config"
@@ -96,6 +97,43 @@ func (w *worker) inventoryOnly(h plumbing.Hash) (*cfront.Inventory, error) {
 	return inv, err
 }
 
+// goFile returns a Go file's inventory, built once per content and name
+// suffix.
+func (w *worker) goFile(h plumbing.Hash, name string) (*gofront.File, error) {
+	k := goKey{hash: h, name: gofront.NameSuffix(name)}
+	if f, ok := w.a.goInvs.Get(k); ok {
+		return f, nil
+	}
+	size, err := w.repo.BlobSize(h)
+	if err != nil {
+		return nil, err
+	}
+	if size > w.a.opts.MaxFileSize {
+		return nil, fmt.Errorf("blob %s: %d bytes, over the limit", h, size)
+	}
+	src, err := w.blob(h)
+	if err != nil {
+		return nil, err
+	}
+	f := gofront.Parse(src, name)
+	w.a.goInvs.Add(k, f, int64(len(src))*3+512)
+	return f, nil
+}
+
+// goMod returns a go.mod's parse, once per content.
+func (w *worker) goMod(h plumbing.Hash) (*gofront.Mod, error) {
+	if m, ok := w.a.goMods.Get(h); ok {
+		return m, nil
+	}
+	src, err := w.blob(h)
+	if err != nil {
+		return nil, err
+	}
+	m := gofront.ParseMod(src)
+	w.a.goMods.Add(h, m, int64(len(src))+256)
+	return m, nil
+}
+
 // listTree returns the files of a tree, memoised by tree hash.
 func (w *worker) listTree(h plumbing.Hash) ([]history.TreeFile, error) {
 	if l, ok := w.a.lists.Get(h); ok {
@@ -155,8 +193,12 @@ func (w *worker) analyze(ctx context.Context, c *history.Commit) (*Result, error
 		b, _ := w.blob(h)
 		return b
 	})
-	cctx := &commitContext{ctx: ctx, r: w, old: a.tree(parentTree), new: a.tree(c.Tree), cfg: a.cfg}
+	cctx := &commitContext{ctx: ctx, r: w, old: a.tree(parentTree), new: a.tree(c.Tree), goOld: a.goTree(parentTree), goNew: a.goTree(c.Tree), cfg: a.cfg}
 	files, cchanges, skipped, err := w.files(ctx, changes, cctx)
+	if err != nil {
+		return nil, fmt.Errorf("commit %s: %w", c.Hash, err)
+	}
+	gchanges, err := w.goChanges(changes, files, cctx)
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", c.Hash, err)
 	}
@@ -168,8 +210,8 @@ func (w *worker) analyze(ctx context.Context, c *history.Commit) (*Result, error
 			changed[ch.NewPath+":"+ch.New.Name] = true
 		}
 	}
-	pass := classifiers.NewPass(&classifiers.CChanges{Files: files, Changes: cchanges, ChangedFuncs: changed}, cctx, a.over)
-	res.Findings = append(res.Findings, classifiers.Run(a.reg.C(), pass)...)
+	pass := classifiers.NewPass(&classifiers.CChanges{Files: files, Changes: cchanges, ChangedFuncs: changed}, gchanges, cctx, a.over)
+	res.Findings = append(res.Findings, classifiers.Run(a.reg.Run(), pass)...)
 	res.Verdict = classifiers.VerdictOf(res.Findings)
 	res.Tier = classifiers.TierOf(res.Verdict)
 	res.Files = fileResults(files, changes, res.Findings)
@@ -208,6 +250,24 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 		}
 		switch f.Kind {
 		case filekind.C, filekind.Build, filekind.Symver:
+		case filekind.Go, filekind.GoMod:
+			// read by goChanges; a missing blob is still a finding
+			for _, h := range []plumbing.Hash{fc.OldHash, fc.NewHash} {
+				if h.IsZero() {
+					continue
+				}
+				if _, err := w.repo.BlobSize(h); err != nil {
+					if !errors.Is(err, history.ErrMissing) {
+						return nil, nil, nil, fmt.Errorf("%s: %w", p, err)
+					}
+					f.Missing = true
+					f.Skipped = fmt.Sprintf("blob %s is missing from the repository (partial clone?)", h.String()[:12])
+					skipped = append(skipped, SkippedFile{Path: p, Reason: f.Skipped})
+					break
+				}
+			}
+			out = append(out, f)
+			continue
 		default:
 			out = append(out, f)
 			continue
@@ -454,3 +514,134 @@ func (w *worker) fragmentChanges(cctx *commitContext, fc *history.FileChange, si
 }
 
 func isCExt(p string) bool { return strings.HasSuffix(p, ".c") || strings.HasSuffix(p, ".h") }
+
+// goChanges groups a commit's changed .go files by package and diffs each
+// package's declarations; it also compares changed go.mod files.
+func (w *worker) goChanges(changes []*history.FileChange, files []*classifiers.FileChange, cctx *commitContext) (*classifiers.GoChanges, error) {
+	type sides struct {
+		old, new map[string]*gofront.File
+		paths    []string
+	}
+	byDir := map[string]*sides{}
+	var dirs []string
+	out := &classifiers.GoChanges{ChangedFuncs: map[string]bool{}}
+	for i, fc := range changes {
+		f := files[i]
+		if f.Missing || f.Skipped != "" {
+			continue
+		}
+		switch f.Kind {
+		case filekind.GoMod:
+			if path.Base(fc.Path()) != "go.mod" {
+				continue
+			}
+			mc := &classifiers.GoModChange{Path: fc.Path()}
+			var err error
+			if !fc.OldHash.IsZero() {
+				if mc.Old, err = w.goMod(fc.OldHash); err != nil {
+					return nil, err
+				}
+			}
+			if !fc.NewHash.IsZero() {
+				if mc.New, err = w.goMod(fc.NewHash); err != nil {
+					return nil, err
+				}
+			}
+			if (mc.Old == nil || mc.Old.Err == "") && (mc.New == nil || mc.New.Err == "") {
+				mc.Delta = gofront.DiffMod(mc.Old, mc.New)
+			}
+			out.Mods = append(out.Mods, mc)
+			continue
+		case filekind.Go:
+		default:
+			continue
+		}
+		for _, side := range []struct {
+			h    plumbing.Hash
+			p    string
+			isNw bool
+		}{{fc.OldHash, fc.OldPath, false}, {fc.NewHash, fc.NewPath, true}} {
+			if side.h.IsZero() {
+				continue
+			}
+			gf, err := w.goFile(side.h, path.Base(side.p))
+			if err != nil {
+				if errors.Is(err, history.ErrMissing) {
+					continue
+				}
+				return nil, fmt.Errorf("%s: %w", side.p, err)
+			}
+			d := path.Dir(side.p)
+			s := byDir[d]
+			if s == nil {
+				s = &sides{old: map[string]*gofront.File{}, new: map[string]*gofront.File{}}
+				byDir[d] = s
+				dirs = append(dirs, d)
+			}
+			if side.isNw {
+				s.new[side.p] = gf
+			} else {
+				s.old[side.p] = gf
+			}
+			if !containsString(s.paths, side.p) {
+				s.paths = append(s.paths, side.p)
+			}
+		}
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		s := byDir[d]
+		pc := &classifiers.GoPkgChange{Dir: d, Old: cctx.goOld.pkg(w, d), New: cctx.goNew.pkg(w, d), Files: s.paths}
+		sort.Strings(pc.Files)
+		// Files that do not parse are reported and left out of the diff on
+		// both sides, so that half-read declarations are not taken for
+		// removed ones.
+		for _, p := range pc.Files {
+			o, n := s.old[p], s.new[p]
+			bad := false
+			if n != nil && n.ParseErr != "" {
+				pc.Parse = append(pc.Parse, classifiers.GoParseError{Path: p, Err: n.ParseErr})
+				bad = true
+			} else if o != nil && o.ParseErr != "" && n != nil {
+				pc.Parse = append(pc.Parse, classifiers.GoParseError{Path: p, Err: o.ParseErr, Old: true})
+				bad = true
+			}
+			if bad {
+				delete(s.old, p)
+				delete(s.new, p)
+				continue
+			}
+			if o != nil && n != nil {
+				if o.Build != n.Build {
+					pc.Directives = append(pc.Directives, classifiers.GoDirective{Path: p, What: fmt.Sprintf("build constraint %q → %q: which files are built changes", o.Build, n.Build)})
+				}
+				if o.CgoHash != n.CgoHash {
+					pc.Directives = append(pc.Directives, classifiers.GoDirective{Path: p, What: "cgo preamble changed: C code compiled into the program"})
+				}
+				if strings.Join(o.Linknames, "\n") != strings.Join(n.Linknames, "\n") {
+					pc.Directives = append(pc.Directives, classifiers.GoDirective{Path: p, What: "//go:linkname directives changed"})
+				}
+			}
+		}
+		pc.Changes = gofront.DiffFiles(s.old, s.new)
+		for _, c := range pc.Changes {
+			if c.New != nil && !c.Same() && (c.New.Kind == gofront.KFunc || c.New.Kind == gofront.KMethod) {
+				out.ChangedFuncs[c.NewPath+":"+c.New.Name] = true
+			}
+		}
+		out.Packages = append(out.Packages, pc)
+	}
+	if len(out.Packages) == 0 && len(out.Mods) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+func containsString(s []string, x string) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

@@ -55,6 +55,9 @@ func declarationOnly(e *cfront.Entity) bool {
 
 func runNoopNonCode(p *Pass) {
 	for _, f := range p.C.Files {
+		if p.goEmbedded(f) {
+			continue // data in the binary: GO-EMBED speaks
+		}
 		switch f.Kind {
 		case filekind.NonCode:
 			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "not compiled into the program (tests, docs, examples, CI)")
@@ -74,7 +77,7 @@ func isVersionScript(f *FileChange) bool {
 
 func runAsmFile(p *Pass) {
 	for _, f := range p.C.Files {
-		if f.Kind == filekind.Asm {
+		if f.Kind == filekind.Asm && !p.goAsm(f) {
 			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "assembly changed: no function replacement covers it")
 		}
 	}
@@ -260,8 +263,6 @@ func runFileLang(p *Pass) {
 			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "%s", f.Skipped)
 		case f.Kind == filekind.OtherLang:
 			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "source of a language the tool does not analyse")
-		case f.Kind == filekind.Go && !p.GoAnalysed:
-			p.Reportf("file "+f.Display(), fileLoc(f, true), fileLoc(f, false), "Go source: the Go frontend did not analyse it")
 		}
 	}
 }

@@ -28,6 +28,7 @@ type Ref struct {
 // who uses a name, which headers are public, what a typedef stands for.
 // The analyzer implements it lazily over a commit's trees.
 type Context interface {
+	GoContext
 	// Config returns the repository's configuration.
 	Config() *config.Config
 	// PublicHeader reports whether path is a public header in the tree.

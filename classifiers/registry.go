@@ -180,21 +180,28 @@ func cRules() []*Rule {
 
 // Registry holds every rule, by language; it is built once and not changed.
 type Registry struct {
-	c    []*Rule
+	c, g []*Rule
 	byID map[string]*Rule
 }
 
 // NewRegistry returns the registry of every rule.
 func NewRegistry() *Registry {
-	r := &Registry{c: cRules(), byID: map[string]*Rule{}}
-	for _, x := range r.c {
+	r := &Registry{c: cRules(), g: goRules(), byID: map[string]*Rule{}}
+	for _, x := range append(append([]*Rule{}, r.c...), r.g...) {
 		r.byID[x.ID] = x
 	}
 	return r
 }
 
-// C returns the C rules in the order they run.
+// C returns the C rules (and the language-neutral file rules) in the order
+// they run.
 func (r *Registry) C() []*Rule { return r.c }
+
+// Go returns the Go rules in the order they run.
+func (r *Registry) Go() []*Rule { return r.g }
+
+// Run returns every rule in run order: C, then Go.
+func (r *Registry) Run() []*Rule { return append(append([]*Rule{}, r.c...), r.g...) }
 
 // Lookup returns a rule by ID.
 func (r *Registry) Lookup(id string) (*Rule, bool) {
@@ -210,4 +217,133 @@ func (r *Registry) All() []*Rule {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+const (
+	refApidiff = "golang.org/x/exp/apidiff (compatibility of exported Go API)"
+	refGcInl   = "cmd/compile/internal/inline (gc's inliner: budget 80, 57 per call not inlined)"
+	refGoSpec  = "The Go Programming Language Specification"
+)
+
+// goRules lists every Go rule in the order they run. GO-MAIN and
+// GO-NEVER-RETURNS run last: they read the closures other rules reported.
+func goRules() []*Rule {
+	return []*Rule{
+		{ID: "GO-NOOP-FORMAT", Verdict: NoOp, Lang: "go", run: runGoNoopFormat,
+			Summary:   "the package's declarations are unchanged ignoring positions, comments, the file each lives in and consistent renaming of locals and parameters; a go.sum-only change",
+			Doc:       "Declarations are compared as canonical text: signatures without parameter names, types with package paths instead of import names, bodies with locals renamed by order of appearance. What is equal compiles to the same code.",
+			Reference: refTaxonomy},
+		{ID: "GO-NOOP-TEST", Verdict: NoOp, Lang: "go", run: runGoNoopTest,
+			Summary:   "_test.go files; directories the go tool ignores (testdata/, names starting with _ or .); example/, examples/",
+			Doc:       "The go tool does not build these into the program.",
+			Reference: "go help packages"},
+		{ID: "GO-FUNC-BODY", Verdict: LivePatchable, Lang: "go", run: runGoFuncBody,
+			Summary:   "body of a non-generic func/method changed, signature unchanged, not inlinable",
+			Doc:       "The function is replaced; no caller holds a copy of it because gc could not inline it (its old cost exceeds the budget by a margin, or it contains go, defer or recover, or is marked //go:noinline).",
+			Reference: refGcInl},
+		{ID: "GO-FUNC-ADDED", Verdict: LivePatchable, Lang: "go", run: runGoFuncAdded,
+			Summary:   "a new func, or a method on a new type",
+			Doc:       "New code carried by the patch; nothing in the running program refers to it yet.",
+			Reference: refTaxonomy},
+		{ID: "GO-FUNC-REMOVED", Verdict: LivePatchable, Lang: "go", run: runGoFuncRemoved,
+			Summary:   "a func removed (unexported, or in an internal/main package)",
+			Doc:       "Its callers changed with it; the old copy stays in the binary, unused.",
+			Reference: refTaxonomy},
+		{ID: "GO-VAR-ADDED", Verdict: LivePatchable, Lang: "go", run: runGoVarAdded,
+			Summary:   "a new package-level var, whatever its initializer",
+			Doc:       "The patch module initialises its own new variables when it is loaded.",
+			Reference: refTaxonomy},
+		{ID: "GO-CONST-ADDED", Verdict: LivePatchable, Lang: "go", run: runGoConstAdded,
+			Summary:   "a new const",
+			Doc:       "A new constant is only compiled into the new code that uses it.",
+			Reference: refTaxonomy},
+		{ID: "GO-TYPE-ADDED", Verdict: LivePatchable, Lang: "go", run: runGoTypeAdded,
+			Summary:   "a new type",
+			Doc:       "No value of a new type exists in the running program.",
+			Reference: refTaxonomy},
+		{ID: "GO-TYPE-REMOVED", Verdict: LivePatchable, Lang: "go", run: runGoTypeRemoved,
+			Summary:   "an unexported type, or one in an internal/main package, removed",
+			Doc:       "Its users changed with it.",
+			Reference: refTaxonomy},
+		{ID: "GO-INLINABLE", Verdict: InterfaceInternal, Lang: "go", run: runGoInlinable,
+			Summary:   "the old body of a changed function was small enough for gc to inline (cost ≤ 80): its callers join the closure",
+			Doc:       "The cost is estimated from the syntax the way Go 1.26's inliner counts (about one per node, 57 per call not inlined, 17 per call of a parameter, 15 per closure, the callee's cost for a call gc inlines; the standard library's own inlining decisions are built in); go, defer, recover() and //go:noinline forbid inlining. Where callees cannot be seen (another module, an interface method) the estimate is a range, and a function that may be inlined is treated as inlinable: an exported inlinable function stays interface-internal, since inlining is not an interface. Measured against gc on 9,708 standard-library functions, the estimate never calls an inlined function non-inlinable.",
+			Reference: refGcInl},
+		{ID: "GO-GENERIC", Verdict: InterfaceInternal, Lang: "go", run: runGoGeneric,
+			Summary:   "body of a generic func or of a method on a generic type changed",
+			Doc:       "Every instantiation (compiled into the packages that use it) is new code: the users join the closure.",
+			Reference: refGoSpec},
+		{ID: "GO-SIG-INTERNAL", Verdict: InterfaceInternal, Lang: "go", run: runGoSigInternal,
+			Summary:   "signature of an unexported func/method, or of any func in an internal/ or main package",
+			Doc:       "Every caller is in the module: they are recompiled and replaced together (the closure).",
+			Reference: refK42},
+		{ID: "GO-CONST-INTERNAL", Verdict: InterfaceInternal, Lang: "go", run: runGoConstInternal,
+			Summary:   "value of an unexported const (or one in internal/main) changed",
+			Doc:       "Constants are compiled into their users, which are replaced together (the closure). Values are compared after folding.",
+			Reference: refGoSpec},
+		{ID: "GO-METHOD-SET", Verdict: InterfaceInternal, Lang: "go", run: runGoMethodSet,
+			Summary:   "a method added to or removed from an existing type",
+			Doc:       "The running binary's type descriptor and interface tables keep the old method set, so interface satisfaction computed at run time does not see the change; the code that relies on it is replaced together.",
+			Reference: refTaxonomy},
+		{ID: "GO-STRUCT-LAYOUT", Verdict: StateTransfer, Lang: "go", run: runGoStructLayout,
+			Summary:   "fields of an existing struct added, removed, reordered or retyped; embedded fields; struct tags",
+			Doc:       "Values in memory have the old layout (and reflection reads the old tags).",
+			Reference: refKsplice},
+		{ID: "GO-TYPE-CHANGED", Verdict: StateTransfer, Lang: "go", run: runGoTypeChanged,
+			Summary:   "an existing defined type's underlying type changed (non-struct), or an alias changed",
+			Doc:       "Values in memory and the type's run-time metadata are the old ones.",
+			Reference: refKsplice},
+		{ID: "GO-VAR-INIT", Verdict: StateTransfer, Lang: "go", run: runGoVarInit,
+			Summary:   "the initializer (or type) of an existing package-level var changed",
+			Doc:       "Its value was computed when the program started and may have changed since.",
+			Reference: refTaxonomy},
+		{ID: "GO-INIT-FUNC", Verdict: StateTransfer, Lang: "go", run: runGoInitFunc,
+			Summary:   "a package init() added, removed or changed, or a function only init() or package-level var initializers call",
+			Doc:       "Initialization already ran in the running program.",
+			Reference: refGoSpec},
+		{ID: "GO-EMBED", Verdict: StateTransfer, Lang: "go", run: runGoEmbed,
+			Summary:   "a file matched by a //go:embed pattern changed, or the patterns did",
+			Doc:       "Embedded files are data in the binary, referenced by variables already initialised.",
+			Reference: "embed package documentation"},
+		{ID: "GO-SIG-EXPORTED", Verdict: InterfaceExternal, Lang: "go", run: runGoSigExported,
+			Summary:   "signature of an exported func/method of a public package changed, or it (or an exported var) was removed",
+			Doc:       "Other modules compiled against it.",
+			Reference: refApidiff},
+		{ID: "GO-API-TYPE", Verdict: InterfaceExternal, Lang: "go", run: runGoAPIType,
+			Summary:   "an exported type of a public package changed incompatibly (removed field or method, changed interface method set, changed underlying type); an exported var retyped",
+			Doc:       "Compatibility follows golang.org/x/exp/apidiff: adding a field or a method to a struct type is compatible (unless the struct stops being comparable), adding or removing an interface method is not. Where syntax cannot decide, the finding says so and the verdict stays external.",
+			Reference: refApidiff},
+		{ID: "GO-CONST-EXPORTED", Verdict: InterfaceExternal, Lang: "go", run: runGoConstExported,
+			Summary:   "value of an exported const of a public package changed, or it was removed",
+			Doc:       "Other modules compiled the old value in.",
+			Reference: refApidiff},
+		{ID: "GO-ASM", Verdict: NotPatchable, Lang: "go", run: runGoAsm,
+			Summary:   "a .s file of a Go package changed",
+			Doc:       "Assembly has no function-level patch.",
+			Reference: refTaxonomy},
+		{ID: "GO-TOOLCHAIN", Verdict: NotPatchable, Lang: "go", run: runGoToolchain,
+			Summary:   "go, toolchain or module directive in go.mod changed",
+			Doc:       "Another compiler (or another module path, which renames every symbol) builds a different binary.",
+			Reference: "go.mod reference"},
+		{ID: "GO-DIRECTIVE", Verdict: NotPatchable, Lang: "go", run: runGoDirective,
+			Summary:   "//go:linkname, //go:nosplit, //go:build constraints or a cgo preamble changed",
+			Doc:       "These bind code below the language: symbol names, stack checks, which files are built, C code compiled in.",
+			Reference: "cmd/compile documentation (directives)"},
+		{ID: "GO-MOD-DEPS", Verdict: Unknown, Lang: "go", run: runGoModDeps,
+			Summary:   "a required module's version changed (indirect ones and replacements too), or vendored code",
+			Doc:       "The dependency's code is in the binary but not in this repository; until its diff is analysed the change is unknown.",
+			Reference: refTaxonomy},
+		{ID: "GO-PARSE", Verdict: Unknown, Lang: "go", run: runGoParse,
+			Summary:   "a changed .go file (or go.mod) does not parse",
+			Doc:       "Code the tool did not understand is never called live-patchable; the package's other findings are still listed.",
+			Reference: refTaxonomy},
+		{ID: "GO-MAIN", Verdict: NotPatchable, Lang: "go", run: runGoMain,
+			Summary:   "func main of a main package changed, or is in the patch closure",
+			Doc:       "main's frame never returns while the program runs.",
+			Reference: refKsplice},
+		{ID: "GO-NEVER-RETURNS", Verdict: NotPatchable, Lang: "go", run: runGoNeverReturns,
+			Summary:   "a changed function contains an unconditional for {} with no return, break or goto out of it; or the config names it long-running",
+			Doc:       "A goroutine inside the loop keeps running the old code. Service loops that exit only on shutdown (for { select { … case <-stop: return } }) cannot be told from ordinary loops by syntax; name them in the config's long-running list.",
+			Reference: refKsplice},
+	}
 }

@@ -70,13 +70,13 @@ type Rule struct {
 // through it.
 type Pass struct {
 	C *CChanges
-	// GoAnalysed is set when the Go frontend analysed the commit's Go files.
-	GoAnalysed bool
-	Ctx        Context
-	findings   []Finding
-	rule       *Rule
-	override   map[string]Verdict
-	expanders  *[]expander // memoised macroExpanders
+	// Go holds the Go changes (nil when the commit has none).
+	Go        *GoChanges
+	Ctx       Context
+	findings  []Finding
+	rule      *Rule
+	override  map[string]Verdict
+	expanders *[]expander // memoised macroExpanders
 }
 
 // Report records a finding of the running rule with the rule's verdict.
@@ -152,9 +152,10 @@ func locLine(f Finding) int {
 	return 0
 }
 
-// NewPass returns a pass over C changes with per-rule verdict overrides.
-func NewPass(c *CChanges, ctx Context, overrides map[string]Verdict) *Pass {
-	return &Pass{C: c, Ctx: ctx, override: overrides}
+// NewPass returns a pass over a commit's C and Go changes with per-rule
+// verdict overrides.
+func NewPass(c *CChanges, g *GoChanges, ctx Context, overrides map[string]Verdict) *Pass {
+	return &Pass{C: c, Go: g, Ctx: ctx, override: overrides}
 }
 
 // VerdictOf returns the most severe verdict of the findings (no-op when

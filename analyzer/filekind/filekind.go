@@ -23,9 +23,13 @@ const (
 	Go                    // .go, go.mod, go.sum
 	OtherLang             // source of a compiled language the tool does not analyse
 	NonCode               // tests, docs, examples, CI
+	GoTest                // Go the go tool does not build into the program: _test.go, testdata/, _dir/, examples/
+	GoMod                 // go.mod, go.work
+	GoSum                 // go.sum, go.work.sum
+	GoVendor              // vendored dependency code (vendor/)
 )
 
-var names = [...]string{"other", "c", "asm", "build", "symver", "go", "other-lang", "noncode"}
+var names = [...]string{"other", "c", "asm", "build", "symver", "go", "other-lang", "noncode", "go-test", "go-mod", "go-sum", "go-vendor"}
 
 // String returns the kind's name as reports spell it.
 func (k Kind) String() string { return names[k] }
@@ -58,6 +62,12 @@ var otherLang = map[string]bool{
 // caller adds (IncludedByC).
 func Of(p string, cfg *config.Config) Kind {
 	base := path.Base(p)
+	if k, ok := goKind(p, base); ok {
+		if k == Go && cfg != nil && config.Match(cfg.NonCode, p) && !config.Match(cfg.Code, p) {
+			return GoTest
+		}
+		return k
+	}
 	forced := cfg != nil && config.Match(cfg.Code, p)
 	if !forced {
 		if cfg != nil && config.Match(cfg.NonCode, p) {
@@ -75,8 +85,6 @@ func Of(p string, cfg *config.Config) Kind {
 		return C
 	case path.Ext(base) == ".S" || ext == ".s" || ext == ".asm":
 		return Asm
-	case ext == ".go" || base == "go.mod" || base == "go.sum" || base == "go.work" || base == "go.work.sum":
-		return Go
 	case isSymverName(base):
 		return Symver
 	case otherLang[ext]:
@@ -187,4 +195,43 @@ var notIncluded = map[string]bool{
 // tree.
 func MayBeIncluded(p string) bool {
 	return !notIncluded[strings.ToLower(path.Ext(p))]
+}
+
+// goKind classifies Go files as the go tool sees them (TAXONOMY's
+// GO-NOOP-TEST list), before the generic non-code directories apply.
+func goKind(p, base string) (Kind, bool) {
+	dirs := strings.Split(p, "/")
+	dirs = dirs[:len(dirs)-1]
+	goFile := strings.HasSuffix(base, ".go") || base == "go.mod" || base == "go.sum"
+	for _, d := range dirs {
+		if d == "testdata" {
+			return GoTest, true // fixtures of Go tests, whatever the file
+		}
+		if (strings.HasPrefix(d, "_") || strings.HasPrefix(d, ".")) && (strings.HasSuffix(base, ".s") || goFile) {
+			return GoTest, true // the go tool ignores these directories
+		}
+	}
+	for _, d := range dirs {
+		if d == "vendor" && (strings.HasSuffix(base, ".go") || base == "modules.txt") {
+			return GoVendor, true
+		}
+	}
+	switch base {
+	case "go.mod", "go.work":
+		return GoMod, true
+	case "go.sum", "go.work.sum":
+		return GoSum, true
+	}
+	if !strings.HasSuffix(base, ".go") {
+		return 0, false
+	}
+	if strings.HasSuffix(base, "_test.go") {
+		return GoTest, true
+	}
+	for _, d := range dirs {
+		if d == "testdata" || d == "example" || d == "examples" || strings.HasPrefix(d, "_") || strings.HasPrefix(d, ".") {
+			return GoTest, true
+		}
+	}
+	return Go, true
 }

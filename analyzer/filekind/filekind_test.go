@@ -12,7 +12,9 @@ func TestOf(t *testing.T) {
 		"Makefile": Build, "src/Makefile.am": Build, "CMakeLists.txt": Build, "configure.ac": Build, "Kconfig": Build, "config.h.in": Build,
 		"tests/unit.c": NonCode, "testes/all.lua": NonCode, "docs/x.md": NonCode, "README.md": NonCode, "lua.1": NonCode,
 		"src/list_test.c": NonCode, ".github/workflows/ci.yml": NonCode, "regress/netcat.c": NonCode,
-		"lib/libfoo.map": Symver, "main.go": Go, "go.mod": Go, "x/y_test.go": NonCode,
+		"lib/libfoo.map": Symver, "main.go": Go, "go.mod": GoMod, "go.sum": GoSum, "x/y_test.go": GoTest,
+		"internal/x/testdata/a.go": GoTest, "examples/demo/main.go": GoTest, "_tools/gen.go": GoTest, "vendor/a/b.go": GoVendor,
+		"tests/integration/helper.go": Go, "cmd/app/main.go": Go,
 		"src/thing.cpp": OtherLang, "utils/gen.py": Other, "redis.conf": Other,
 	}
 	for p, want := range cases {

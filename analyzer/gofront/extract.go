@@ -30,6 +30,23 @@ func (x *extractor) line(p token.Pos) int { return x.fset.Position(p).Line }
 
 func (x *extractor) off(p token.Pos) int { return x.fset.Position(p).Offset }
 
+// span returns the byte range of [lo, hi) clamped to the source; ok is
+// false when the positions are invalid (a declaration cut short by a
+// syntax error).
+func (x *extractor) span(lo, hi token.Pos) (int, int, bool) {
+	if !lo.IsValid() || !hi.IsValid() {
+		return 0, 0, false
+	}
+	a, b := x.off(lo), x.off(hi)
+	if b > len(x.src) {
+		b = len(x.src)
+	}
+	if a < 0 || a > b {
+		return 0, 0, false
+	}
+	return a, b, true
+}
+
 // pragmas returns the //go: directives in a doc comment.
 func pragmas(doc *ast.CommentGroup) []string {
 	if doc == nil {
@@ -65,7 +82,7 @@ func (x *extractor) funcDecl(d *ast.FuncDecl) *Entity {
 	for i, n := range append(tp.names, recvTP...) {
 		tpNames[n] = "T" + strconv.Itoa(i)
 	}
-	p := &typePrinter{rename: tpNames}
+	p := &typePrinter{rename: tpNames, imports: x.file.Imports}
 	e.TypeParams = tp.render(p)
 	recv := ""
 	if e.Kind == KMethod {
@@ -242,7 +259,10 @@ func (x *extractor) bodyHash(body *ast.BlockStmt, locals map[string]bool, params
 	next := len(params)
 	h := xxhash.New()
 	var s scanner.Scanner
-	lo, hi := x.off(body.Lbrace), x.off(body.Rbrace)+1
+	lo, hi, ok := x.span(body.Lbrace, body.End())
+	if !ok {
+		return 0
+	}
 	file := token.NewFileSet().AddFile("", -1, hi-lo)
 	s.Init(file, x.src[lo:hi], nil, 0)
 	prevDot := false
@@ -276,8 +296,8 @@ func (x *extractor) bodyHash(body *ast.BlockStmt, locals map[string]bool, params
 
 // hashRange hashes the tokens of src[lo:hi], ignoring comments and layout.
 func (x *extractor) hashRange(lo, hi token.Pos) uint64 {
-	a, b := x.off(lo), x.off(hi)
-	if a < 0 || b > len(x.src) || a > b {
+	a, b, ok := x.span(lo, hi)
+	if !ok {
 		return 0
 	}
 	h := xxhash.New()
@@ -318,7 +338,7 @@ func (x *extractor) genDecl(d *ast.GenDecl) []*Entity {
 			for j, n := range vs.Names {
 				e := &Entity{Kind: KConst, Name: n.Name, Line: x.line(vs.Pos()), EndLine: x.line(vs.End()), Exported: n.IsExported(), Iota: i}
 				if lastType != nil {
-					e.Type = (&typePrinter{}).expr(lastType)
+					e.Type = (&typePrinter{imports: x.file.Imports}).expr(lastType)
 				}
 				if j < len(lastValues) {
 					e.Value = x.constValue(lastValues[j], i)
@@ -342,7 +362,7 @@ func (x *extractor) genDecl(d *ast.GenDecl) []*Entity {
 			for j, n := range vs.Names {
 				e := &Entity{Kind: KVar, Name: n.Name, Line: x.line(vs.Pos()), EndLine: x.line(vs.End()), Exported: n.IsExported(), Embed: embed}
 				if vs.Type != nil {
-					e.Type = (&typePrinter{}).expr(vs.Type)
+					e.Type = (&typePrinter{imports: x.file.Imports}).expr(vs.Type)
 				}
 				if len(vs.Values) > 0 {
 					e.HasInit = true
@@ -388,7 +408,7 @@ func (x *extractor) typeSpec(ts *ast.TypeSpec, d *ast.GenDecl) *Entity {
 	for i, n := range tp.names {
 		rename[n] = "T" + strconv.Itoa(i)
 	}
-	p := &typePrinter{rename: rename}
+	p := &typePrinter{rename: rename, imports: x.file.Imports}
 	e.TypeParams = tp.render(p)
 	e.Underlying = p.expr(ts.Type)
 	switch t := ts.Type.(type) {
@@ -429,7 +449,18 @@ func (x *extractor) constValue(v ast.Expr, iota int) string {
 	if c, ok := x.fold(v, iota); ok {
 		return c.ExactString()
 	}
-	return (&typePrinter{}).expr(v) + " |iota=" + strconv.Itoa(iota)
+	text := (&typePrinter{imports: x.file.Imports}).expr(v)
+	usesIota := false
+	ast.Inspect(v, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Name == "iota" {
+			usesIota = true
+		}
+		return !usesIota
+	})
+	if usesIota {
+		return text + " |iota=" + strconv.Itoa(iota)
+	}
+	return text
 }
 
 // fold evaluates a constant expression of the file: literals, iota,

@@ -7,6 +7,7 @@
 package gofront
 
 import (
+	"fmt"
 	"go/ast"
 	"go/build/constraint"
 	"go/parser"
@@ -134,8 +135,16 @@ type File struct {
 // Parse builds the inventory of a .go file whose base name is name (its
 // _GOOS/_GOARCH suffix is a build constraint too). It never fails: a file
 // that does not parse has ParseErr set and whatever declarations were read.
-func Parse(src []byte, name string) *File {
-	f := &File{Imports: map[string]string{}, Size: len(src)}
+func Parse(src []byte, name string) (f *File) {
+	f = &File{Imports: map[string]string{}, Size: len(src)}
+	defer func() {
+		// Declarations cut short by syntax errors can carry positions the
+		// extraction does not expect: whatever goes wrong, the file is one
+		// the tool did not understand, never a crash.
+		if r := recover(); r != nil {
+			f = &File{Imports: map[string]string{}, Size: len(src), ParseErr: fmt.Sprintf("could not read the declarations: %v", r)}
+		}
+	}()
 	fset := token.NewFileSet()
 	af, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -246,6 +255,10 @@ var knownArch = map[string]bool{
 	"mips64p32le": true, "ppc": true, "ppc64": true, "ppc64le": true, "riscv": true, "riscv64": true,
 	"s390": true, "s390x": true, "sparc": true, "sparc64": true, "wasm": true,
 }
+
+// NameSuffix returns the part of a file name that affects its inventory
+// (its implied build constraint), for caching by content and name.
+func NameSuffix(name string) string { return fileNameConstraint(name) }
 
 // fileNameConstraint returns the constraint a file name implies:
 // name_GOOS.go, name_GOARCH.go, name_GOOS_GOARCH.go.

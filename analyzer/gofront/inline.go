@@ -21,6 +21,9 @@ const (
 type Estimate struct {
 	Min, Max int
 	Forbid   string
+	// Source says where the decision comes from: "" for the syntactic
+	// estimate, "gc" for the compiler's own answer.
+	Source string
 }
 
 // Inlinable says whether gc may inline the function: "yes" (certainly

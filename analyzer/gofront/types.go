@@ -12,6 +12,9 @@ import (
 // type parameters renamed by position.
 type typePrinter struct {
 	rename map[string]string
+	// imports resolves a qualifier to its import path, so that types are
+	// named by package path, not by the file's local name for it.
+	imports map[string]string
 }
 
 func (p *typePrinter) expr(e ast.Expr) string {
@@ -30,7 +33,11 @@ func (p *typePrinter) write(b *strings.Builder, e ast.Expr) {
 			b.WriteString(v.Name)
 		}
 	case *ast.SelectorExpr:
-		p.write(b, v.X)
+		if id, ok := v.X.(*ast.Ident); ok && p.imports[id.Name] != "" {
+			b.WriteString(p.imports[id.Name])
+		} else {
+			p.write(b, v.X)
+		}
 		b.WriteByte('.')
 		b.WriteString(v.Sel.Name)
 	case *ast.StarExpr:

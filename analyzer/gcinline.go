@@ -1,0 +1,242 @@
+package analyzer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+)
+
+// gcOracle asks the local Go compiler which functions of a package it
+// inlines, for the functions the syntactic estimate cannot decide. The
+// package's module is exported from the tree into a temporary directory
+// and compiled with `go build -gcflags=-m=2`: nothing is run, nothing is
+// downloaded (GOPROXY=off, GOTOOLCHAIN=local, GOFLAGS=-mod=mod,
+// CGO_ENABLED=0, GOENV=off), and a package that cannot be built offline
+// simply keeps its estimate.
+type gcOracle struct {
+	mu      sync.Mutex
+	results map[string]map[string]gofront.Estimate // "tree:dir" → function → decision
+	cache   string                                 // GOCACHE shared by the runs
+	goBin   string
+	off     bool
+}
+
+func newGCOracle(enabled bool) *gcOracle {
+	o := &gcOracle{results: map[string]map[string]gofront.Estimate{}, off: !enabled}
+	if bin, err := exec.LookPath("go"); err == nil {
+		o.goBin = bin
+	} else {
+		o.off = true
+	}
+	return o
+}
+
+// oracleLimits bound what is exported for one compile.
+const (
+	oracleMaxFiles = 4000
+	oracleMaxBytes = 64 << 20
+	oracleTimeout  = 90 * time.Second
+)
+
+var (
+	gcCanInline  = regexp.MustCompile(`: can inline (\S+) with cost (\d+)`)
+	gcCannotCost = regexp.MustCompile(`: cannot inline (\S+): function too complex: cost (\d+) exceeds budget`)
+	gcCannot     = regexp.MustCompile(`: cannot inline (\S+): (.+)$`)
+)
+
+// decide returns gc's decision for a function of the package in dir of the
+// tree, compiling the package once; ok is false when it cannot be had.
+func (o *gcOracle) decide(ctx context.Context, w *worker, g *goIndex, dir, name string) (gofront.Estimate, bool) {
+	if o.off {
+		return gofront.Estimate{}, false
+	}
+	key := g.root.String() + ":" + dir
+	o.mu.Lock()
+	res, done := o.results[key]
+	o.mu.Unlock()
+	if !done {
+		res = o.compile(ctx, w, g, dir)
+		o.mu.Lock()
+		o.results[key] = res
+		o.mu.Unlock()
+	}
+	e, ok := res[name]
+	return e, ok
+}
+
+func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir string) map[string]gofront.Estimate {
+	out := map[string]gofront.Estimate{}
+	if g.load(w) != nil {
+		return out
+	}
+	mod := ""
+	found := false
+	for _, m := range g.modules {
+		if m.dir == "" || dir == m.dir || strings.HasPrefix(dir, m.dir+"/") {
+			mod, found = m.dir, true
+			break
+		}
+	}
+	if !found {
+		return out // not in a module: GOPATH-era code cannot be built offline
+	}
+	files, err := w.listTree(g.root)
+	if err != nil {
+		return out
+	}
+	tmp, err := os.MkdirTemp("", "dynupd-gc-")
+	if err != nil {
+		return out
+	}
+	defer os.RemoveAll(tmp)
+	var n int
+	var size int64
+	for _, f := range files {
+		if mod != "" && !strings.HasPrefix(f.Path, mod+"/") {
+			continue
+		}
+		if f.Mode == filemode.Submodule || f.Mode == filemode.Symlink {
+			continue
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(f.Path, mod), "/")
+		if !safeRel(rel) {
+			return out
+		}
+		if n++; n > oracleMaxFiles {
+			return out
+		}
+		sz, err := w.repo.BlobSize(f.Hash)
+		if err != nil {
+			return out
+		}
+		if size += sz; size > oracleMaxBytes {
+			return out
+		}
+		b, err := w.blob(f.Hash)
+		if err != nil {
+			return out
+		}
+		full := filepath.Join(tmp, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return out
+		}
+		if err := os.WriteFile(full, b, 0o644); err != nil {
+			return out
+		}
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(dir, mod), "/")
+	target := "./" + rel
+	if rel == "" || rel == "." {
+		target = "."
+	}
+	cctx, cancel := context.WithTimeout(ctx, oracleTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, o.goBin, "build", "-gcflags=-m=2", "-o", os.DevNull, target)
+	cmd.Dir = tmp
+	cmd.Env = oracleEnv(o.cacheDir())
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	runErr := cmd.Run()
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	// gc names files relative to the module root: "dir/file.go:…", or
+	// "file.go:…" for the root package.
+	prefix := strings.TrimPrefix(target, "./") + "/"
+	if target == "." {
+		prefix = ""
+	}
+	for sc.Scan() {
+		l := strings.TrimPrefix(sc.Text(), "./")
+		colon := strings.IndexByte(l, ':')
+		if colon < 0 || !strings.HasPrefix(l[:colon], prefix) || strings.Contains(strings.TrimPrefix(l[:colon], prefix), "/") {
+			continue // another package's line
+		}
+		switch {
+		case gcCanInline.MatchString(l):
+			m := gcCanInline.FindStringSubmatch(l)
+			c, _ := strconv.Atoi(m[2])
+			out[plainName(m[1])] = gofront.Estimate{Min: c, Max: c, Source: "gc"}
+		case gcCannotCost.MatchString(l):
+			m := gcCannotCost.FindStringSubmatch(l)
+			c, _ := strconv.Atoi(m[2])
+			out[plainName(m[1])] = gofront.Estimate{Min: c, Max: c, Forbid: "gc: cost " + m[2], Source: "gc"}
+		case gcCannot.MatchString(l):
+			m := gcCannot.FindStringSubmatch(l)
+			out[plainName(m[1])] = gofront.Estimate{Min: 1, Max: 1, Forbid: "gc: " + m[2], Source: "gc"}
+		}
+	}
+	if runErr != nil && len(out) == 0 {
+		w.a.log.Debug("gc inlining oracle could not build", "dir", dir, "err", firstLineOf(buf.String()))
+	}
+	return out
+}
+
+// plainName turns gc's "(*T).M" or "T.M" into the frontend's "T.M".
+func plainName(s string) string {
+	s = strings.TrimPrefix(s, "(*")
+	s = strings.Replace(s, ").", ".", 1)
+	if i := strings.IndexByte(s, '['); i >= 0 { // generic instantiation
+		j := strings.IndexByte(s[i:], ']')
+		if j > 0 {
+			s = s[:i] + s[i+j+1:]
+		}
+	}
+	return s
+}
+
+func firstLineOf(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// safeRel reports whether a repository path stays inside the export
+// directory (no absolute paths, no "..").
+func safeRel(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "\\") {
+		return false
+	}
+	for _, el := range strings.Split(p, "/") {
+		if el == ".." {
+			return false
+		}
+	}
+	return path.Clean(p) == p
+}
+
+func (o *gcOracle) cacheDir() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cache == "" {
+		o.cache = filepath.Join(os.TempDir(), "dynupd-gocache")
+	}
+	return o.cache
+}
+
+// oracleEnv is the environment of the compiler runs: no network, no
+// toolchain switch, no cgo, no user go.env, its own build cache.
+func oracleEnv(cache string) []string {
+	env := []string{
+		"GOTOOLCHAIN=local", "GOPROXY=off", "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOENV=off",
+		"GOWORK=off", "GONOSUMDB=*", "GONOSUMCHECK=1", "GOSUMDB=off", "GOCACHE=" + cache, "GO111MODULE=on",
+	}
+	for _, k := range []string{"PATH", "HOME", "GOROOT", "GOMODCACHE", "GOPATH", "TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}

@@ -1,0 +1,191 @@
+package classifiers
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
+)
+
+// apiTypeDelta decides, as golang.org/x/exp/apidiff does, whether a change
+// of an exported type of a public package breaks importers, and says how
+// ("" when it is compatible).
+func apiTypeDelta(o, n *gofront.Entity) string {
+	switch {
+	case o.Alias != n.Alias:
+		return "changed between a defined type and an alias"
+	case o.TypeParams != n.TypeParams:
+		return fmt.Sprintf("type parameters %q → %q", o.TypeParams, n.TypeParams)
+	}
+	os, ns := strings.HasPrefix(o.Underlying, "struct{"), strings.HasPrefix(n.Underlying, "struct{")
+	oi, ni := strings.HasPrefix(o.Underlying, "interface{"), strings.HasPrefix(n.Underlying, "interface{")
+	switch {
+	case o.Underlying == n.Underlying:
+		return ""
+	case os && ns && !o.Alias:
+		return structAPIDelta(o, n)
+	case oi && ni && !o.Alias:
+		return interfaceAPIDelta(o, n)
+	case !o.Alias && compatibleBasic(o.Underlying, n.Underlying):
+		return "" // every old value fits and every old expression compiles
+	case !o.Alias && compatibleChan(o.Underlying, n.Underlying):
+		return ""
+	}
+	return fmt.Sprintf("underlying type %s → %s", o.Underlying, n.Underlying)
+}
+
+// widerBasic lists, for a basic type, the basic types that hold all its
+// values with the same kind of arithmetic (apidiff's compatible changes).
+var widerBasic = map[string][]string{
+	"uint8":     {"uint16", "uint32", "uint", "uint64"},
+	"byte":      {"uint16", "uint32", "uint", "uint64"},
+	"uint16":    {"uint32", "uint", "uint64"},
+	"uint32":    {"uint", "uint64"},
+	"uint":      {"uint64"},
+	"int8":      {"int16", "int32", "int", "int64"},
+	"int16":     {"int32", "int", "int64"},
+	"int32":     {"int", "int64"},
+	"rune":      {"int", "int64"},
+	"int":       {"int64"},
+	"float32":   {"float64"},
+	"complex64": {"complex128"},
+}
+
+func compatibleBasic(o, n string) bool {
+	for _, w := range widerBasic[o] {
+		if w == n {
+			return true
+		}
+	}
+	return false
+}
+
+// compatibleChan: only dropping a channel's direction is compatible.
+func compatibleChan(o, n string) bool {
+	for _, pre := range []string{"<-chan ", "chan<- "} {
+		if strings.HasPrefix(o, pre) && n == "chan "+strings.TrimPrefix(o, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+func structAPIDelta(o, n *gofront.Entity) string {
+	key := func(f gofront.Field) string {
+		if f.Embedded {
+			return "embedded " + strings.TrimPrefix(f.Type, "*")
+		}
+		return f.Name
+	}
+	visible := func(f gofront.Field) bool {
+		if f.Embedded {
+			t := f.Type[strings.LastIndexByte(f.Type, '.')+1:]
+			return isExportedName(strings.TrimPrefix(t, "*"))
+		}
+		return isExportedName(f.Name)
+	}
+	nm := map[string]gofront.Field{}
+	for _, f := range n.Fields {
+		nm[key(f)] = f
+	}
+	for _, f := range o.Fields {
+		if !visible(f) {
+			continue
+		}
+		g, ok := nm[key(f)]
+		switch {
+		case !ok:
+			return fmt.Sprintf("field %s removed", key(f))
+		case g.Type != f.Type:
+			return fmt.Sprintf("field %s: %s → %s", key(f), f.Type, g.Type)
+		}
+		// Tags have no compile-time meaning for importers: ignored here
+		// (GO-STRUCT-LAYOUT still sees them).
+	}
+	// Adding a field is compatible unless the struct stops being
+	// comparable (importers may compare its values or use it as a key).
+	if comparable(o.Fields) && !comparable(n.Fields) {
+		return "no longer comparable: a field of a slice, map or func type was added"
+	}
+	return ""
+}
+
+// comparable reports whether a struct with these fields is comparable, as
+// far as syntax tells (a named type from elsewhere counts as comparable).
+func comparable(fs []gofront.Field) bool {
+	for _, f := range fs {
+		t := f.Type
+		if strings.HasPrefix(t, "[]") || strings.HasPrefix(t, "map[") || strings.HasPrefix(t, "func(") {
+			return false
+		}
+	}
+	return true
+}
+
+// interfaceAPIDelta: removing a method breaks callers; adding one breaks
+// implementations outside the package — unless the old interface already
+// had an unexported method, so that nobody outside could implement it.
+// Adding an unexported method makes it unimplementable outside: a break.
+func interfaceAPIDelta(o, n *gofront.Entity) string {
+	om := map[string]bool{}
+	sealed := false
+	for _, m := range o.Methods {
+		om[m] = true
+		if !strings.HasPrefix(m, "embed ") && !isExportedName(m) {
+			sealed = true
+		}
+	}
+	nm := map[string]bool{}
+	for _, m := range n.Methods {
+		nm[m] = true
+	}
+	for _, m := range o.Methods {
+		if !nm[m] {
+			return "method " + m + " removed from (or changed in) the interface: importers' calls of it break"
+		}
+	}
+	for _, m := range n.Methods {
+		if om[m] {
+			continue
+		}
+		if !strings.HasPrefix(m, "embed ") && !isExportedName(m) {
+			return "unexported method " + m + " added: the interface can no longer be implemented outside its package"
+		}
+		if !sealed {
+			return "method " + m + " added to the interface: importers' implementations no longer satisfy it"
+		}
+	}
+	return ""
+}
+
+func runGoAPIType(p *Pass) {
+	for _, g := range p.goChanges() {
+		if !g.exportedAPI() || g.Same() {
+			continue
+		}
+		e := g.Entity()
+		switch e.Kind {
+		case gofront.KType:
+			switch {
+			case g.Removed():
+				p.Reportf(e.Label(), goOldLoc(g.Change), nil, "exported type removed from a public package: importers break")
+			case g.Added():
+			default:
+				if d := apiTypeDelta(g.Old, g.New); d != "" {
+					p.Reportf(e.Label(), goOldLoc(g.Change), goNewLoc(g.Change), "incompatible change of an exported type (%s): importers compiled against the old one", d)
+				}
+			}
+		case gofront.KVar:
+			if g.Old != nil && g.New != nil && g.Old.Type != g.New.Type {
+				p.Reportf(e.Label(), goOldLoc(g.Change), goNewLoc(g.Change), "exported variable's type %s → %s: importers break", orDash(g.Old.Type), orDash(g.New.Type))
+			}
+		case gofront.KMethod:
+			switch {
+			case g.Removed() && p.Ctx.GoTypeExists(New, g.pkg.Dir, e.Recv):
+				p.Reportf(e.Label(), goOldLoc(g.Change), nil, "method removed from the method set of %s: importers calling it or relying on an interface break", e.Recv)
+			case funcChanged(g) && !g.Old.PtrRecv && g.New.PtrRecv:
+				p.Reportf(e.Label(), goOldLoc(g.Change), goNewLoc(g.Change), "method moved to a pointer receiver: it left the method set of %s (values no longer have it)", e.Recv)
+			}
+		}
+	}
+}
