@@ -210,6 +210,9 @@ func goKind(p, base string) (Kind, bool) {
 		if (strings.HasPrefix(d, "_") || strings.HasPrefix(d, ".")) && (strings.HasSuffix(base, ".s") || goFile) {
 			return GoTest, true // the go tool ignores these directories
 		}
+		if (d == "example" || d == "examples") && goFile {
+			return GoTest, true // example programs, not part of the product
+		}
 	}
 	for _, d := range dirs {
 		if d == "vendor" && (strings.HasSuffix(base, ".go") || base == "modules.txt") {

@@ -13,7 +13,7 @@ func TestOf(t *testing.T) {
 		"tests/unit.c": NonCode, "testes/all.lua": NonCode, "docs/x.md": NonCode, "README.md": NonCode, "lua.1": NonCode,
 		"src/list_test.c": NonCode, ".github/workflows/ci.yml": NonCode, "regress/netcat.c": NonCode,
 		"lib/libfoo.map": Symver, "main.go": Go, "go.mod": GoMod, "go.sum": GoSum, "x/y_test.go": GoTest,
-		"internal/x/testdata/a.go": GoTest, "examples/demo/main.go": GoTest, "_tools/gen.go": GoTest, "vendor/a/b.go": GoVendor,
+		"internal/x/testdata/a.go": GoTest, "examples/demo/main.go": GoTest, "examples/demo/go.mod": GoTest, "example/go.sum": GoTest, "_tools/gen.go": GoTest, "vendor/a/b.go": GoVendor,
 		"tests/integration/helper.go": Go, "cmd/app/main.go": Go,
 		"src/thing.cpp": OtherLang, "utils/gen.py": Other, "redis.conf": Other,
 	}

@@ -257,15 +257,46 @@ func (x *extractor) bodyHash(body *ast.BlockStmt, locals map[string]bool, params
 		canon[k] = v
 	}
 	next := len(params)
-	h := xxhash.New()
-	var s scanner.Scanner
-	lo, hi, ok := x.span(body.Lbrace, body.End())
+	rename := func(lit string) string {
+		if !locals[lit] && tpNames[lit] == "" {
+			return lit
+		}
+		c, ok := canon[lit]
+		if !ok {
+			c = "$" + strconv.Itoa(next)
+			next++
+			canon[lit] = c
+		}
+		return c
+	}
+	return x.hashTokens(body.Lbrace, body.End(), rename)
+}
+
+// hashRange hashes the tokens of src[lo:hi], ignoring comments and layout.
+func (x *extractor) hashRange(lo, hi token.Pos) uint64 {
+	return x.hashTokens(lo, hi, nil)
+}
+
+// hashTokens hashes the tokens of src[lo:hi] modulo what gofmt may change:
+// comments, layout, automatic versus written semicolons, and the optional
+// separator before a closing bracket (which gofmt adds or drops when it
+// splits or joins lines). rename, if set, maps each identifier that is not
+// a selector.
+func (x *extractor) hashTokens(lo, hi token.Pos, rename func(string) string) uint64 {
+	a, b, ok := x.span(lo, hi)
 	if !ok {
 		return 0
 	}
-	file := token.NewFileSet().AddFile("", -1, hi-lo)
-	s.Init(file, x.src[lo:hi], nil, 0)
+	h := xxhash.New()
+	var s scanner.Scanner
+	file := token.NewFileSet().AddFile("", -1, b-a)
+	s.Init(file, x.src[a:b], nil, 0)
+	write := func(w string) {
+		_, _ = h.WriteString(w)
+		_, _ = h.Write([]byte{0})
+	}
 	prevDot := false
+	pending := "" // separators held until the next token
 	for {
 		_, tok, lit := s.Scan()
 		if tok == token.EOF {
@@ -275,46 +306,25 @@ func (x *extractor) bodyHash(body *ast.BlockStmt, locals map[string]bool, params
 		if w == "" {
 			w = tok.String()
 		}
-		if tok == token.IDENT && !prevDot && (locals[lit] || tpNames[lit] != "") {
-			c, ok := canon[lit]
-			if !ok {
-				c = "$" + strconv.Itoa(next)
-				next++
-				canon[lit] = c
-			}
-			w = c
+		if tok == token.IDENT && !prevDot && rename != nil {
+			w = rename(lit)
 		}
-		if tok == token.SEMICOLON && lit == "\n" {
-			w = ";" // an automatic semicolon is the same as a written one
-		}
-		_, _ = h.WriteString(w)
-		_, _ = h.Write([]byte{0})
 		prevDot = tok == token.PERIOD
-	}
-	return h.Sum64()
-}
-
-// hashRange hashes the tokens of src[lo:hi], ignoring comments and layout.
-func (x *extractor) hashRange(lo, hi token.Pos) uint64 {
-	a, b, ok := x.span(lo, hi)
-	if !ok {
-		return 0
-	}
-	h := xxhash.New()
-	var s scanner.Scanner
-	file := token.NewFileSet().AddFile("", -1, b-a)
-	s.Init(file, x.src[a:b], nil, 0)
-	for {
-		_, tok, lit := s.Scan()
-		if tok == token.EOF {
-			break
+		switch tok {
+		case token.SEMICOLON:
+			pending += ";"
+			continue
+		case token.COMMA:
+			pending += ","
+			continue
+		case token.RBRACE, token.RPAREN, token.RBRACK:
+			pending = ""
 		}
-		w := lit
-		if w == "" || tok == token.SEMICOLON {
-			w = tok.String()
+		if pending != "" {
+			write(pending)
+			pending = ""
 		}
-		_, _ = h.WriteString(w)
-		_, _ = h.Write([]byte{0})
+		write(w)
 	}
 	return h.Sum64()
 }
@@ -371,6 +381,9 @@ func (x *extractor) genDecl(d *ast.GenDecl) []*Entity {
 						v = vs.Values[j]
 					}
 					e.Init = x.hashRange(v.Pos(), v.End())
+					if e.Type == "" && len(vs.Values) == len(vs.Names) {
+						e.Type = literalType(v, &typePrinter{imports: x.file.Imports})
+					}
 					if len(vs.Values) == 1 && len(vs.Names) > 1 {
 						e.Init ^= uint64(j) // a, b = f(): which result
 					}
@@ -537,4 +550,76 @@ func safeBinary(op token.Token, a, b constant.Value) (v constant.Value, ok bool)
 		}
 	}
 	return constant.BinaryOp(a, op, b), true
+}
+
+// literalType is the type a var declared without one gets from its
+// initializer, when syntax alone decides it: an untyped constant made of
+// literals takes its default type, and a composite literal (or its address)
+// its written type. It returns "" when the type needs type checking.
+func literalType(v ast.Expr, p *typePrinter) string {
+	switch t := v.(type) {
+	case *ast.ParenExpr:
+		return literalType(t.X, p)
+	case *ast.CompositeLit:
+		if t.Type != nil {
+			return p.expr(t.Type)
+		}
+	case *ast.UnaryExpr:
+		if c, ok := t.X.(*ast.CompositeLit); ok && t.Op == token.AND && c.Type != nil {
+			return "*" + p.expr(c.Type)
+		}
+	}
+	kind := untypedKind(v)
+	switch kind {
+	case token.INT:
+		return "int"
+	case token.FLOAT:
+		return "float64"
+	case token.IMAG:
+		return "complex128"
+	case token.CHAR:
+		return "rune"
+	case token.STRING:
+		return "string"
+	}
+	return ""
+}
+
+// untypedKind is the kind of an untyped constant expression built only
+// from literals, or token.ILLEGAL. Mixed numeric kinds take the later
+// kind in the order int, rune, float, complex, as the spec says.
+func untypedKind(v ast.Expr) token.Token {
+	rank := map[token.Token]int{token.INT: 1, token.CHAR: 2, token.FLOAT: 3, token.IMAG: 4}
+	switch t := v.(type) {
+	case *ast.BasicLit:
+		return t.Kind
+	case *ast.ParenExpr:
+		return untypedKind(t.X)
+	case *ast.UnaryExpr:
+		if t.Op == token.SUB || t.Op == token.ADD || t.Op == token.XOR {
+			return untypedKind(t.X)
+		}
+	case *ast.BinaryExpr:
+		a, b := untypedKind(t.X), untypedKind(t.Y)
+		if a == token.ILLEGAL || b == token.ILLEGAL {
+			return token.ILLEGAL
+		}
+		switch t.Op {
+		case token.SHL, token.SHR:
+			return a
+		case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ, token.LAND, token.LOR:
+			return token.ILLEGAL // bool, which a shadowed name could also be
+		}
+		if a == token.STRING || b == token.STRING {
+			if a == b && t.Op == token.ADD {
+				return token.STRING
+			}
+			return token.ILLEGAL
+		}
+		if rank[b] > rank[a] {
+			return b
+		}
+		return a
+	}
+	return token.ILLEGAL
 }
