@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"context"
+	"path"
 	"sort"
 	"strings"
 	"testing"
@@ -37,33 +38,47 @@ func TestCorpus(t *testing.T) {
 // TestCoverage requires every C rule to have at least 3 firing cases and 2
 // near-misses.
 func TestCoverage(t *testing.T) {
-	cases, err := Load("c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fire, miss := map[string]int{}, map[string]int{}
-	for _, c := range cases {
-		for _, r := range c.Rules {
-			fire[r]++
+	reg := classifiers.NewRegistry()
+	for _, lang := range []struct {
+		dir   string
+		rules []*classifiers.Rule
+		min   int
+	}{{"c", reg.C(), 180}, {"go", reg.Go(), 150}} {
+		cases, err := Load(lang.dir)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, r := range c.Not {
-			miss[r]++
+		fire, miss := map[string]int{}, map[string]int{}
+		api := 0
+		for _, c := range cases {
+			for _, r := range c.Rules {
+				fire[r]++
+			}
+			for _, r := range c.Not {
+				miss[r]++
+			}
+			if strings.HasPrefix(path.Base(c.Name), "api-") {
+				api++
+			}
 		}
-	}
-	var ids []string
-	for _, r := range classifiers.NewRegistry().C() {
-		if r.Lang == "c" {
-			ids = append(ids, r.ID)
+		var ids []string
+		for _, r := range lang.rules {
+			if r.Lang == lang.dir {
+				ids = append(ids, r.ID)
+			}
 		}
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		if fire[id] < 3 || miss[id] < 2 {
-			t.Errorf("%s: %d firing cases, %d near-misses (want ≥3 and ≥2)", id, fire[id], miss[id])
+		sort.Strings(ids)
+		for _, id := range ids {
+			if fire[id] < 3 || miss[id] < 2 {
+				t.Errorf("%s: %d firing cases, %d near-misses (want ≥3 and ≥2)", id, fire[id], miss[id])
+			}
 		}
-	}
-	if len(cases) < 180 {
-		t.Errorf("%d C cases, want at least 180", len(cases))
+		if len(cases) < lang.min {
+			t.Errorf("%d %s cases, want at least %d", len(cases), lang.dir, lang.min)
+		}
+		if lang.dir == "go" && api < 30 {
+			t.Errorf("%d Go cases on exported-API compatibility (api-*), want at least 30", api)
+		}
 	}
 }
 
