@@ -22,9 +22,11 @@ import (
 // inlines, for the functions the syntactic estimate cannot decide. The
 // package's module is exported from the tree into a temporary directory
 // and compiled with `go build -gcflags=-m=2`: nothing is run, nothing is
-// downloaded (GOPROXY=off, GOTOOLCHAIN=local, GOFLAGS=-mod=mod,
-// CGO_ENABLED=0, GOENV=off), and a package that cannot be built offline
-// simply keeps its estimate.
+// downloaded (GOTOOLCHAIN=local, GOFLAGS=-mod=mod, CGO_ENABLED=0,
+// GOENV=off, and GOPROXY is the local module cache or off), and a package
+// that cannot be built offline simply keeps its estimate. A tree without
+// go.mod (GOPATH-era history) gets one naming the import path its own
+// imports imply.
 type gcOracle struct {
 	mu      sync.Mutex
 	results map[string]map[string]gofront.Estimate // "tree:dir" → function → decision
@@ -48,6 +50,10 @@ const (
 	oracleMaxFiles = 4000
 	oracleMaxBytes = 64 << 20
 	oracleTimeout  = 90 * time.Second
+	// gopathGoVersion is the language version given to code without a
+	// go.mod: before the per-iteration loop variables of Go 1.22, with
+	// generics.
+	gopathGoVersion = "1.21"
 )
 
 var (
@@ -89,8 +95,15 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 			break
 		}
 	}
+	synthetic := ""
 	if !found {
-		return out // not in a module: GOPATH-era code cannot be built offline
+		// GOPATH-era code: give the tree the module path its imports
+		// imply; dependencies then resolve to versions in the module cache.
+		root := g.gopathRoot(w)
+		if root == "" {
+			root = "example.invalid/gopath"
+		}
+		synthetic = "module " + root + "\n\ngo " + gopathGoVersion + "\n"
 	}
 	files, err := w.listTree(g.root)
 	if err != nil {
@@ -133,6 +146,11 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 			return out
 		}
 		if err := os.WriteFile(full, b, 0o644); err != nil {
+			return out
+		}
+	}
+	if synthetic != "" {
+		if err := os.WriteFile(filepath.Join(tmp, "go.mod"), []byte(synthetic), 0o644); err != nil {
 			return out
 		}
 	}
@@ -229,8 +247,14 @@ func (o *gcOracle) cacheDir() string {
 // oracleEnv is the environment of the compiler runs: no network, no
 // toolchain switch, no cgo, no user go.env, its own build cache.
 func oracleEnv(cache string) []string {
+	// The module cache, read as a local proxy, lets a go.mod that lacks a
+	// requirement (or a synthesized one) resolve it to a cached version.
+	proxy := "off"
+	if mc := modCache(); mc != "" {
+		proxy = "file://" + filepath.ToSlash(filepath.Join(mc, "cache", "download"))
+	}
 	env := []string{
-		"GOTOOLCHAIN=local", "GOPROXY=off", "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOENV=off",
+		"GOTOOLCHAIN=local", "GOPROXY=" + proxy, "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOENV=off",
 		"GOWORK=off", "GONOSUMDB=*", "GONOSUMCHECK=1", "GOSUMDB=off", "GOCACHE=" + cache, "GO111MODULE=on",
 	}
 	for _, k := range []string{"PATH", "HOME", "GOROOT", "GOMODCACHE", "GOPATH", "TMPDIR"} {
@@ -239,4 +263,26 @@ func oracleEnv(cache string) []string {
 		}
 	}
 	return env
+}
+
+// modCache is the Go module cache directory, as the go command finds it
+// (GOMODCACHE, else the first GOPATH entry's pkg/mod, else ~/go/pkg/mod),
+// or "" when it does not exist.
+func modCache() string {
+	dir := os.Getenv("GOMODCACHE")
+	if dir == "" {
+		gp := filepath.SplitList(os.Getenv("GOPATH"))
+		if len(gp) > 0 && gp[0] != "" {
+			dir = filepath.Join(gp[0], "pkg", "mod")
+		} else if home, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(home, "go", "pkg", "mod")
+		}
+	}
+	if dir == "" {
+		return ""
+	}
+	if st, err := os.Stat(filepath.Join(dir, "cache", "download")); err != nil || !st.IsDir() {
+		return ""
+	}
+	return dir
 }

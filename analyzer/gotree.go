@@ -45,6 +45,9 @@ type goIndex struct {
 	est    map[string]map[string]gofront.Estimate
 	embeds []embedPattern
 	embOK  bool
+
+	rootOnce sync.Once
+	rootPath string // inferred import path of a tree without go.mod
 }
 
 type embedPattern struct {
@@ -157,6 +160,14 @@ func (g *goIndex) pkg(r goReader, dir string) *classifiers.GoPkg {
 			}
 			p.GoVersion = m.goV
 			break
+		}
+	}
+	if len(g.modules) == 0 {
+		if root := g.gopathRoot(r); root != "" {
+			p.ImportPath = root
+			if dir != "." && dir != "" {
+				p.ImportPath = root + "/" + dir
+			}
 		}
 	}
 	p.Main = name == "main"
@@ -287,4 +298,39 @@ func (g *goIndex) embedder(r goReader, p string) (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// gopathRoot infers the import path of the root of a tree that has no
+// go.mod (GOPATH-era history), so that packages find their importers: an
+// import "github.com/x/y/sub" in the tree, where "sub" is one of its
+// package directories, votes for "github.com/x/y" (deeper directories
+// weigh more). It returns "" when nothing votes.
+func (g *goIndex) gopathRoot(r goReader) string {
+	g.rootOnce.Do(func() {
+		votes := map[string]int{}
+		for _, d := range g.dirs {
+			files, _ := g.parsed(r, d)
+			for _, f := range files {
+				for _, imp := range f.Imports {
+					for _, sub := range g.dirs {
+						if sub == "." || !strings.HasSuffix(imp, "/"+sub) {
+							continue
+						}
+						root := strings.TrimSuffix(imp, "/"+sub)
+						if strings.Contains(root, ".") || strings.Contains(root, "/") {
+							votes[root] += 1 + strings.Count(sub, "/")
+						}
+					}
+				}
+			}
+		}
+		best := ""
+		for root, v := range votes {
+			if v > votes[best] || v == votes[best] && root < best {
+				best = root
+			}
+		}
+		g.rootPath = best
+	})
+	return g.rootPath
 }
