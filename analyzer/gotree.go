@@ -235,15 +235,21 @@ func (g *goIndex) estimate(r goReader, dir, name string) (gofront.Estimate, bool
 }
 
 func (g *goIndex) typeExists(r goReader, dir, name string) bool {
+	return g.typeDecl(r, dir, name) != nil
+}
+
+// typeDecl returns the package's declaration of a type (the first, when
+// build constraints give several).
+func (g *goIndex) typeDecl(r goReader, dir, name string) *gofront.Entity {
 	files, _ := g.parsed(r, dir)
 	for _, f := range files {
 		for _, e := range f.Entities {
 			if e.Kind == gofront.KType && e.Name == name {
-				return true
+				return e
 			}
 		}
 	}
-	return false
+	return nil
 }
 
 // embedder finds the //go:embed pattern that matches a file.

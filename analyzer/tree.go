@@ -525,6 +525,10 @@ func (c *commitContext) GoTypeExists(s classifiers.Side, dir, name string) bool 
 	return c.goSide(s).typeExists(c.r, dir, name)
 }
 
+func (c *commitContext) GoType(s classifiers.Side, dir, name string) *gofront.Entity {
+	return c.goSide(s).typeDecl(c.r, dir, name)
+}
+
 func (c *commitContext) side(s classifiers.Side) *treeIndex {
 	if s == classifiers.Old {
 		return c.old

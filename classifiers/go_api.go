@@ -10,7 +10,7 @@ import (
 // apiTypeDelta decides, as golang.org/x/exp/apidiff does, whether a change
 // of an exported type of a public package breaks importers, and says how
 // ("" when it is compatible).
-func apiTypeDelta(o, n *gofront.Entity) string {
+func apiTypeDelta(o, n *gofront.Entity, lookup func(string) *gofront.Entity) string {
 	switch {
 	case o.Alias != n.Alias:
 		return "changed between a defined type and an alias"
@@ -23,7 +23,7 @@ func apiTypeDelta(o, n *gofront.Entity) string {
 	case o.Underlying == n.Underlying:
 		return ""
 	case os && ns && !o.Alias:
-		return structAPIDelta(o, n)
+		return structAPIDelta(o, n, lookup)
 	case oi && ni && !o.Alias:
 		return interfaceAPIDelta(o, n)
 	case !o.Alias && compatibleBasic(o.Underlying, n.Underlying):
@@ -70,7 +70,7 @@ func compatibleChan(o, n string) bool {
 	return false
 }
 
-func structAPIDelta(o, n *gofront.Entity) string {
+func structAPIDelta(o, n *gofront.Entity, lookup func(string) *gofront.Entity) string {
 	key := func(f gofront.Field) string {
 		if f.Embedded {
 			return "embedded " + strings.TrimPrefix(f.Type, "*")
@@ -104,22 +104,103 @@ func structAPIDelta(o, n *gofront.Entity) string {
 	}
 	// Adding a field is compatible unless the struct stops being
 	// comparable (importers may compare its values or use it as a key).
-	if comparable(o.Fields) && !comparable(n.Fields) {
-		return "no longer comparable: a field of a slice, map or func type was added"
+	if comparability(o.Fields, lookup, 0) == cmpNo {
+		return ""
+	}
+	om := map[string]gofront.Field{}
+	for _, f := range o.Fields {
+		om[key(f)] = f
+	}
+	for _, f := range n.Fields {
+		if g, ok := om[key(f)]; ok && g.Type == f.Type {
+			continue
+		}
+		switch comparabilityOf(f.Type, lookup, 0) {
+		case cmpNo:
+			return fmt.Sprintf("no longer comparable: field %s now has type %s", key(f), f.Type)
+		case cmpUnknown:
+			return fmt.Sprintf("may no longer be comparable: field %s has type %s, which the syntax-only walk cannot see (typed mode can)", key(f), f.Type)
+		}
 	}
 	return ""
 }
 
-// comparable reports whether a struct with these fields is comparable, as
-// far as syntax tells (a named type from elsewhere counts as comparable).
-func comparable(fs []gofront.Field) bool {
+// cmp is a tri-state comparability.
+type cmp uint8
+
+const (
+	cmpYes cmp = iota
+	cmpNo
+	cmpUnknown
+)
+
+// comparability of a struct with these fields: no if any field is not
+// comparable, unknown if some field's type cannot be seen.
+func comparability(fs []gofront.Field, lookup func(string) *gofront.Entity, depth int) cmp {
+	out := cmpYes
 	for _, f := range fs {
-		t := f.Type
-		if strings.HasPrefix(t, "[]") || strings.HasPrefix(t, "map[") || strings.HasPrefix(t, "func(") {
-			return false
+		switch comparabilityOf(f.Type, lookup, depth) {
+		case cmpNo:
+			return cmpNo
+		case cmpUnknown:
+			out = cmpUnknown
 		}
 	}
-	return true
+	return out
+}
+
+var comparableBasic = map[string]bool{
+	"bool": true, "string": true, "int": true, "int8": true, "int16": true, "int32": true, "int64": true,
+	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true,
+	"byte": true, "rune": true, "float32": true, "float64": true, "complex64": true, "complex128": true,
+	"error": true, "any": true, "unsafe.Pointer": true,
+}
+
+// comparabilityOf a type as the frontend prints it: basic types, pointers,
+// channels and interfaces are comparable; slices, maps and funcs are not;
+// arrays as their element; types of the same package by their
+// declaration (lookup); standard-library types from gc's own answer;
+// anything else (another module's type, a type parameter) is unknown.
+func comparabilityOf(t string, lookup func(string) *gofront.Entity, depth int) cmp {
+	switch {
+	case depth > 8:
+		return cmpUnknown
+	case comparableBasic[t], strings.HasPrefix(t, "*"), strings.HasPrefix(t, "chan "), strings.HasPrefix(t, "<-chan "),
+		strings.HasPrefix(t, "chan<- "), strings.HasPrefix(t, "interface{"):
+		return cmpYes
+	case strings.HasPrefix(t, "[]"), strings.HasPrefix(t, "map["), strings.HasPrefix(t, "func("):
+		return cmpNo
+	case strings.HasPrefix(t, "["):
+		if i := strings.IndexByte(t, ']'); i > 0 {
+			return comparabilityOf(t[i+1:], lookup, depth+1)
+		}
+		return cmpUnknown
+	case strings.Contains(t, "["), strings.HasPrefix(t, "struct{"):
+		return cmpUnknown // an instantiated generic type, an inline struct
+	case strings.Contains(t, "."):
+		if c, known := gofront.StdComparable(t); known {
+			if c {
+				return cmpYes
+			}
+			return cmpNo
+		}
+		return cmpUnknown
+	}
+	if lookup == nil {
+		return cmpUnknown
+	}
+	e := lookup(t)
+	if e == nil || e.TypeParams != "" {
+		return cmpUnknown
+	}
+	switch u := e.Underlying; {
+	case strings.HasPrefix(u, "struct{"):
+		return comparability(e.Fields, lookup, depth+1)
+	case u == t:
+		return cmpUnknown
+	default:
+		return comparabilityOf(u, lookup, depth+1)
+	}
 }
 
 // interfaceAPIDelta: removing a method breaks callers; adding one breaks
@@ -171,7 +252,9 @@ func runGoAPIType(p *Pass) {
 				p.Reportf(e.Label(), goOldLoc(g.Change), nil, "exported type removed from a public package: importers break")
 			case g.Added():
 			default:
-				if d := apiTypeDelta(g.Old, g.New); d != "" {
+				dir := g.pkg.Dir
+				lookup := func(name string) *gofront.Entity { return p.Ctx.GoType(New, dir, name) }
+				if d := apiTypeDelta(g.Old, g.New, lookup); d != "" {
 					p.Reportf(e.Label(), goOldLoc(g.Change), goNewLoc(g.Change), "incompatible change of an exported type (%s): importers compiled against the old one", d)
 				}
 			}

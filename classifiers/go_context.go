@@ -48,6 +48,8 @@ type GoContext interface {
 	GoEmbedder(s Side, path string) (dir, variable string, ok bool)
 	// GoTypeExists reports whether a package declares a type of that name.
 	GoTypeExists(s Side, dir, name string) bool
+	// GoType returns a package's declaration of a type, or nil.
+	GoType(s Side, dir, name string) *gofront.Entity
 }
 
 // GoPkgChange is the change of one Go package in a commit.

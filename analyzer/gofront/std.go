@@ -13,13 +13,23 @@ var stdInlineData string
 //go:embed data/stdpkgs.txt
 var stdPkgsData string
 
+//go:embed data/stdnoncomparable.txt
+var stdNonComparableData string
+
 type stdTables struct {
 	cost map[string]int // exported function → inline cost; -1 for generic (unknown)
 	pkgs map[string]bool
+	// noncmp lists the exported types that are not comparable.
+	noncmp map[string]bool
 }
 
 var loadStd = sync.OnceValue(func() *stdTables {
-	t := &stdTables{cost: map[string]int{}, pkgs: map[string]bool{}}
+	t := &stdTables{cost: map[string]int{}, pkgs: map[string]bool{}, noncmp: map[string]bool{}}
+	for _, l := range strings.Split(stdNonComparableData, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			t.noncmp[l] = true
+		}
+	}
 	for _, l := range strings.Split(stdInlineData, "\n") {
 		f := strings.Fields(l)
 		if len(f) != 2 || strings.HasPrefix(l, "#") {
@@ -77,4 +87,19 @@ func intrinsic(q string) bool {
 		return true
 	}
 	return false
+}
+
+// StdComparable tells whether an exported type of the standard library
+// ("time.Duration", "bytes.Buffer") is comparable; known is false for a
+// package outside the library.
+func StdComparable(qualified string) (comparable, known bool) {
+	i := strings.LastIndexByte(qualified, '.')
+	if i < 0 {
+		return false, false
+	}
+	t := loadStd()
+	if !t.pkgs[qualified[:i]] {
+		return false, false
+	}
+	return !t.noncmp[qualified], true
 }
