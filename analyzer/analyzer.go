@@ -18,6 +18,7 @@ import (
 	"github.com/dynupd/dynupd-analyze/analyzer/cfront"
 	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
 	"github.com/dynupd/dynupd-analyze/analyzer/history"
+	"github.com/dynupd/dynupd-analyze/analyzer/typed"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/config"
 	"github.com/dynupd/dynupd-analyze/internal/lru"
@@ -68,7 +69,11 @@ type Analyzer struct {
 	goIdx  *lru.Cache[plumbing.Hash, *goIndex]
 	oracle *gcOracle
 	treeMu sync.Mutex
-	log    *slog.Logger
+	// overlay holds the work tree snapshot of a Diff; typedProgs the
+	// type-checked programs of its two trees (guarded by treeMu).
+	overlay    *history.Overlay
+	typedProgs map[plumbing.Hash]*typed.Program
+	log        *slog.Logger
 }
 
 // New prepares an analyzer for the repository at path. It reads the
@@ -191,7 +196,7 @@ func (a *Analyzer) goTree(h plumbing.Hash) *goIndex {
 	if g, ok := a.goIdx.Get(h); ok {
 		return g
 	}
-	g := &goIndex{root: h, a: a}
+	g := &goIndex{root: h, a: a, typed: a.typedProgs[h]}
 	a.goIdx.Add(h, g, 1)
 	return g
 }

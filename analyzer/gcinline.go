@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
 
@@ -105,49 +107,14 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 		}
 		synthetic = "module " + root + "\n\ngo " + gopathGoVersion + "\n"
 	}
-	files, err := w.listTree(g.root)
-	if err != nil {
-		return out
-	}
 	tmp, err := os.MkdirTemp("", "dynupd-gc-")
 	if err != nil {
 		return out
 	}
 	defer os.RemoveAll(tmp)
-	var n int
-	var size int64
-	for _, f := range files {
-		if mod != "" && !strings.HasPrefix(f.Path, mod+"/") {
-			continue
-		}
-		if f.Mode == filemode.Submodule || f.Mode == filemode.Symlink {
-			continue
-		}
-		rel := strings.TrimPrefix(strings.TrimPrefix(f.Path, mod), "/")
-		if !safeRel(rel) {
-			return out
-		}
-		if n++; n > oracleMaxFiles {
-			return out
-		}
-		sz, err := w.repo.BlobSize(f.Hash)
-		if err != nil {
-			return out
-		}
-		if size += sz; size > oracleMaxBytes {
-			return out
-		}
-		b, err := w.blob(f.Hash)
-		if err != nil {
-			return out
-		}
-		full := filepath.Join(tmp, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return out
-		}
-		if err := os.WriteFile(full, b, 0o644); err != nil {
-			return out
-		}
+	if err := w.exportTree(g.root, mod, tmp, exportLimits{files: oracleMaxFiles, bytes: oracleMaxBytes}); err != nil {
+		w.a.log.Debug("gc inlining oracle could not export the tree", "dir", dir, "err", err)
+		return out
 	}
 	if synthetic != "" {
 		if err := os.WriteFile(filepath.Join(tmp, "go.mod"), []byte(synthetic), 0o644); err != nil {
@@ -285,4 +252,61 @@ func modCache() string {
 		return ""
 	}
 	return dir
+}
+
+// exportLimits bound a tree export.
+type exportLimits struct {
+	files   int
+	bytes   int64
+	perFile int64 // files over this size are left out (0: no limit)
+}
+
+// exportTree writes the files of a tree under sub ("" for all) into dst,
+// with paths relative to sub. Submodules and symlinks are left out; a path
+// that would leave dst, or a tree over the limits, is an error.
+func (w *worker) exportTree(root plumbing.Hash, sub, dst string, lim exportLimits) error {
+	files, err := w.listTree(root)
+	if err != nil {
+		return err
+	}
+	var n int
+	var size int64
+	for _, f := range files {
+		if sub != "" && !strings.HasPrefix(f.Path, sub+"/") {
+			continue
+		}
+		if f.Mode == filemode.Submodule || f.Mode == filemode.Symlink {
+			continue
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(f.Path, sub), "/")
+		if !safeRel(rel) {
+			return fmt.Errorf("export: unsafe path %q", f.Path)
+		}
+		if n++; n > lim.files {
+			return fmt.Errorf("export: more than %d files", lim.files)
+		}
+		sz, err := w.repo.BlobSize(f.Hash)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", f.Path, err)
+		}
+		if lim.perFile > 0 && sz > lim.perFile {
+			continue
+		}
+		if size += sz; size > lim.bytes {
+			return fmt.Errorf("export: more than %d bytes", lim.bytes)
+		}
+		b, err := w.blob(f.Hash)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", f.Path, err)
+		}
+		full := filepath.Join(dst, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		mode := os.FileMode(0o644)
+		if err := os.WriteFile(full, b, mode); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	return nil
 }

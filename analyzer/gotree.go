@@ -9,6 +9,7 @@ import (
 	"github.com/dynupd/dynupd-analyze/analyzer/filekind"
 	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
 	"github.com/dynupd/dynupd-analyze/analyzer/history"
+	"github.com/dynupd/dynupd-analyze/analyzer/typed"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -48,6 +49,9 @@ type goIndex struct {
 
 	rootOnce sync.Once
 	rootPath string // inferred import path of a tree without go.mod
+
+	// typed is the tree's type-checked program in typed mode, else nil.
+	typed *typed.Program
 }
 
 type embedPattern struct {
@@ -94,6 +98,20 @@ func (g *goIndex) load(r goReader) error {
 		sort.Slice(g.modules, func(i, j int) bool { return len(g.modules[i].dir) > len(g.modules[j].dir) })
 	})
 	return g.err
+}
+
+// typedProgram returns the tree's type-checked program, or nil.
+func (g *goIndex) typedProgram() *typed.Program {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.typed
+}
+
+// setTyped attaches the tree's type-checked program.
+func (g *goIndex) setTyped(p *typed.Program) {
+	g.mu.Lock()
+	g.typed = p
+	g.mu.Unlock()
 }
 
 // parsed returns the parsed files of the package in dir.
@@ -190,12 +208,33 @@ func (g *goIndex) users(r goReader, pkg *classifiers.GoPkg, name string, method 
 	if g.load(r) != nil || pkg == nil {
 		return nil
 	}
-	local, qualified := name, pkg.ImportPath+"."+name
-	if method {
-		local, qualified = "."+name, "."+name
-	}
+	var typedDirs map[string]bool
 	var out []classifiers.GoRef
+	if tprog := g.typedProgram(); tprog != nil {
+		if tp, ok := tprog.Package(pkg.Dir); ok && tp.Err == "" {
+			// Callers from type information in the packages that
+			// type-checked; the rest are still found by name below.
+			typedDirs = map[string]bool{}
+			for _, d := range tprog.Dirs() {
+				typedDirs[d] = true
+			}
+			for _, u := range tprog.Users(pkg.Dir, name, method) {
+				out = append(out, classifiers.GoRef{Path: u.Path, Pkg: u.Pkg, Dir: u.Dir, Kind: u.Kind, Name: u.Name, Line: u.Line})
+			}
+		}
+	}
+	short := name
+	if method {
+		short = name[strings.LastIndexByte(name, '.')+1:]
+	}
+	local, qualified := short, pkg.ImportPath+"."+short
+	if method {
+		local, qualified = "."+short, "."+short
+	}
 	for _, d := range g.dirs {
+		if typedDirs[d] {
+			continue
+		}
 		files, paths := g.parsed(r, d)
 		want := qualified
 		if d == pkg.Dir {

@@ -3,6 +3,8 @@ package analyzer
 import (
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/dynupd/dynupd-analyze/classifiers"
 )
 
@@ -12,20 +14,28 @@ const Version = "0.1.0"
 // Result is the analysis of one commit: the JSON contract of scan, one
 // object per commit.
 type Result struct {
-	Commit   string                 `json:"commit"`
-	Parents  []string               `json:"parents"`
-	Author   string                 `json:"author"`
-	Date     time.Time              `json:"date"`
-	Subject  string                 `json:"subject"`
-	Kind     string                 `json:"kind,omitempty"`
-	Verdict  classifiers.Verdict    `json:"verdict"`
-	Tier     classifiers.Tier       `json:"tier"`
-	Findings []classifiers.Finding  `json:"findings"`
-	Files    []FileResult           `json:"files"`
-	Skipped  []SkippedFile          `json:"skipped"`
-	Message  string                 `json:"-"`
-	Stats    Stats                  `json:"-"`
-	Entities map[string]EntityCount `json:"-"`
+	Commit   string                `json:"commit"`
+	Parents  []string              `json:"parents"`
+	Author   string                `json:"author"`
+	Date     time.Time             `json:"date"`
+	Subject  string                `json:"subject"`
+	Kind     string                `json:"kind,omitempty"`
+	Verdict  classifiers.Verdict   `json:"verdict"`
+	Tier     classifiers.Tier      `json:"tier"`
+	Findings []classifiers.Finding `json:"findings"`
+	Files    []FileResult          `json:"files"`
+	Skipped  []SkippedFile         `json:"skipped"`
+	// Analysis says how Go code was analysed in a Diff: "typed" or
+	// "syntactic" ("" for a history walk, which is always syntactic),
+	// and AnalysisNote why, when typed mode was asked for and not had.
+	Analysis     string                 `json:"analysis,omitempty"`
+	AnalysisNote string                 `json:"analysis_note,omitempty"`
+	Message      string                 `json:"-"`
+	Stats        Stats                  `json:"-"`
+	Entities     map[string]EntityCount `json:"-"`
+	// OldTree and NewTree are the trees compared (OldTree zero for a root
+	// commit; NewTree may be a work tree snapshot): see Analyzer.FileAt.
+	OldTree, NewTree plumbing.Hash `json:"-"`
 }
 
 // FileResult is one changed file of a commit.

@@ -11,6 +11,7 @@ import (
 	"github.com/dynupd/dynupd-analyze/analyzer/filekind"
 	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
 	"github.com/dynupd/dynupd-analyze/analyzer/history"
+	"github.com/dynupd/dynupd-analyze/analyzer/typed"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/config"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -523,6 +524,25 @@ func (c *commitContext) GoEmbedder(s classifiers.Side, p string) (string, string
 
 func (c *commitContext) GoTypeExists(s classifiers.Side, dir, name string) bool {
 	return c.goSide(s).typeExists(c.r, dir, name)
+}
+
+func (c *commitContext) GoAPI(dir string) ([]classifiers.GoAPIChange, bool) {
+	if c.goOld == nil || c.goNew == nil {
+		return nil, false
+	}
+	op, np := c.goOld.typedProgram(), c.goNew.typedProgram()
+	if op == nil || np == nil {
+		return nil, false
+	}
+	chs, ok := typed.APIChanges(op, np, dir)
+	if !ok {
+		return nil, false
+	}
+	out := make([]classifiers.GoAPIChange, 0, len(chs))
+	for _, ch := range chs {
+		out = append(out, classifiers.GoAPIChange{Object: ch.Object, Member: ch.Member, Kind: ch.Kind, Method: ch.Method, Removed: ch.Removed, Message: ch.Message})
+	}
+	return out, true
 }
 
 func (c *commitContext) GoType(s classifiers.Side, dir, name string) *gofront.Entity {

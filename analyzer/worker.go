@@ -29,7 +29,10 @@ type worker struct {
 }
 
 func (a *Analyzer) newWorker() (*worker, error) {
-	r, err := history.Open(a.path, history.OpenOptions{ObjectCacheBytes: 32 << 20})
+	a.treeMu.Lock()
+	ov := a.overlay
+	a.treeMu.Unlock()
+	r, err := history.Open(a.path, history.OpenOptions{ObjectCacheBytes: 32 << 20, Overlay: ov})
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +196,7 @@ func (w *worker) analyze(ctx context.Context, c *history.Commit) (*Result, error
 		b, _ := w.blob(h)
 		return b
 	})
+	res.OldTree, res.NewTree = parentTree, c.Tree
 	cctx := &commitContext{ctx: ctx, r: w, old: a.tree(parentTree), new: a.tree(c.Tree), goOld: a.goTree(parentTree), goNew: a.goTree(c.Tree), cfg: a.cfg}
 	files, cchanges, skipped, err := w.files(ctx, changes, cctx)
 	if err != nil {

@@ -240,8 +240,9 @@ func interfaceAPIDelta(o, n *gofront.Entity) string {
 }
 
 func runGoAPIType(p *Pass) {
+	typed := p.reportTypedAPI()
 	for _, g := range p.goChanges() {
-		if !g.exportedAPI() || g.Same() {
+		if !g.exportedAPI() || g.Same() || typed[g.pkg.Dir] {
 			continue
 		}
 		e := g.Entity()
@@ -271,4 +272,75 @@ func runGoAPIType(p *Pass) {
 			}
 		}
 	}
+}
+
+// typedAPIRule is the rule that owns an incompatible API change found with
+// type information: a func's (or a method's) signature is GO-SIG-EXPORTED,
+// a constant GO-CONST-EXPORTED, a removed variable GO-SIG-EXPORTED, and
+// everything about types (removed methods and fields, changed underlying
+// types, interfaces, comparability, a variable's type) GO-API-TYPE.
+func typedAPIRule(c GoAPIChange) string {
+	switch c.Kind {
+	case "func":
+		return "GO-SIG-EXPORTED"
+	case "const":
+		return "GO-CONST-EXPORTED"
+	case "var":
+		if c.Removed && c.Member == "" {
+			return "GO-SIG-EXPORTED"
+		}
+	case "type":
+		if c.Method && !c.Removed {
+			return "GO-SIG-EXPORTED"
+		}
+	}
+	return "GO-API-TYPE"
+}
+
+// reportTypedAPI reports, for the changed public packages that typed mode
+// loaded on both sides, apidiff's incompatible changes owned by the
+// running rule. It returns the directories it decided, which the
+// syntactic check then leaves alone.
+func (p *Pass) reportTypedAPI() map[string]bool {
+	handled := map[string]bool{}
+	if p.Go == nil || p.rule == nil {
+		return handled
+	}
+	for _, pc := range p.Go.Packages {
+		if pc.Old == nil || !pc.Old.Public {
+			continue
+		}
+		chs, ok := p.Ctx.GoAPI(pc.Dir)
+		if !ok {
+			continue
+		}
+		handled[pc.Dir] = true
+		for _, c := range chs {
+			if typedAPIRule(c) != p.rule.ID {
+				continue
+			}
+			f := Finding{Entity: c.Kind + " " + c.Object, Message: "apidiff (typed mode): " + c.Message + ": importers break"}
+			name := c.Object
+			if c.Member != "" {
+				name += "." + c.Member
+				if c.Method {
+					f.Entity = "method " + name
+				}
+			}
+			for _, ch := range pc.Changes {
+				e := ch.New
+				if e == nil {
+					e = ch.Old
+				}
+				if e.Name == name || e.Name == c.Object && f.Old == nil {
+					f.Old, f.New = goOldLoc(ch), goNewLoc(ch)
+				}
+			}
+			if f.Old == nil && f.New == nil {
+				f.New = &Loc{File: pc.Dir}
+			}
+			p.Report(f)
+		}
+	}
+	return handled
 }

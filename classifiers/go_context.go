@@ -33,9 +33,15 @@ type GoContext interface {
 	// GoPackage describes the package in a directory, or nil.
 	GoPackage(s Side, dir string) *GoPkg
 	// GoUsers returns the functions and package-level variables that use
-	// an entity of package pkg: by name within the package, by import path
-	// and name elsewhere; a method by its name after a dot anywhere.
+	// an entity of package pkg (name "F", or "T.M" for a method): through
+	// type information in typed mode; else by name within the package, by
+	// import path and name elsewhere, and a method by its name after a dot
+	// anywhere.
 	GoUsers(s Side, pkg *GoPkg, name string, method bool) []GoRef
+	// GoAPI returns the incompatible changes of the exported API of the
+	// package in dir, from type information (apidiff), when typed mode
+	// loaded the package on both sides; ok is false otherwise.
+	GoAPI(dir string) (changes []GoAPIChange, ok bool)
 	// GoEstimate returns the inlining cost estimate of a function of the
 	// package in dir.
 	GoEstimate(s Side, dir, name string) (gofront.Estimate, bool)
@@ -50,6 +56,19 @@ type GoContext interface {
 	GoTypeExists(s Side, dir, name string) bool
 	// GoType returns a package's declaration of a type, or nil.
 	GoType(s Side, dir, name string) *gofront.Entity
+}
+
+// GoAPIChange is an incompatible change of a package's exported API found
+// with type information.
+type GoAPIChange struct {
+	// Object is the package-level name ("F", "T"); Member a method or
+	// field of it, if any.
+	Object, Member string
+	// Kind is "func", "type", "const" or "var".
+	Kind    string
+	Method  bool // Member is a method
+	Removed bool
+	Message string // apidiff's words
 }
 
 // GoPkgChange is the change of one Go package in a commit.

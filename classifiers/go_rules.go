@@ -102,11 +102,7 @@ func (p *Pass) goClosure(g goChange, transitive bool) []string {
 		if pkg == nil || depth > 6 {
 			return
 		}
-		short := name
-		if method {
-			short = name[strings.LastIndexByte(name, '.')+1:]
-		}
-		for _, r := range p.Ctx.GoUsers(New, pkg, short, method) {
+		for _, r := range p.Ctx.GoUsers(New, pkg, name, method) {
 			if r.Name == name && r.Dir == pkg.Dir || !isFuncKind(r.Kind) && r.Kind != gofront.KInit {
 				continue
 			}
@@ -305,8 +301,9 @@ func runGoSigInternal(p *Pass) {
 }
 
 func runGoSigExported(p *Pass) {
+	typed := p.reportTypedAPI()
 	for _, g := range p.goChanges() {
-		if !g.exportedAPI() {
+		if !g.exportedAPI() || typed[g.pkg.Dir] {
 			continue
 		}
 		e := g.Entity()
@@ -337,8 +334,9 @@ func runGoConstInternal(p *Pass) {
 }
 
 func runGoConstExported(p *Pass) {
+	typed := p.reportTypedAPI()
 	for _, g := range p.goChanges() {
-		if !g.exportedAPI() || g.Entity().Kind != gofront.KConst {
+		if !g.exportedAPI() || g.Entity().Kind != gofront.KConst || typed[g.pkg.Dir] {
 			continue
 		}
 		switch {
@@ -496,11 +494,7 @@ func (p *Pass) goInitOnly(g goChange) bool {
 		if pkg == nil || depth > 6 {
 			return false, true
 		}
-		short := name
-		if method {
-			short = name[strings.LastIndexByte(name, '.')+1:]
-		}
-		refs := p.Ctx.GoUsers(New, pkg, short, method)
+		refs := p.Ctx.GoUsers(New, pkg, name, method)
 		has := false
 		for _, r := range refs {
 			if r.Name == name && r.Dir == pkg.Dir {

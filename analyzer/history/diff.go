@@ -57,6 +57,19 @@ type Filter func(path string) bool
 // DiffTrees lists the files that differ between two trees (a zero hash is
 // the empty tree), recursing only into subtrees whose hashes differ.
 func (r *Repo) DiffTrees(oldTree, newTree plumbing.Hash, keep Filter) ([]*FileChange, error) {
+	_, ov1 := r.ov.tree(oldTree)
+	_, ov2 := r.ov.tree(newTree)
+	if ov1 || ov2 {
+		ol, err := r.ListTree(oldTree)
+		if err != nil {
+			return nil, err
+		}
+		nl, err := r.ListTree(newTree)
+		if err != nil {
+			return nil, err
+		}
+		return flatDiff(ol, nl, keep), nil
+	}
 	var out []*FileChange
 	if err := r.diffTree(oldTree, newTree, "", keep, &out); err != nil {
 		return nil, err
@@ -159,6 +172,9 @@ func (r *Repo) side(e object.TreeEntry, p string, old bool, keep Filter, out *[]
 // ListTree returns every file of a tree as path → blob hash (submodules and
 // symlinks included, with their modes).
 func (r *Repo) ListTree(h plumbing.Hash) ([]TreeFile, error) {
+	if l, ok := r.ov.tree(h); ok {
+		return l, nil
+	}
 	var out []TreeFile
 	var walk func(h plumbing.Hash, prefix string) error
 	walk = func(h plumbing.Hash, prefix string) error {
@@ -343,6 +359,9 @@ var ErrMissing = errors.New("object not in the repository")
 
 // BlobSize returns a blob's size without reading it.
 func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
+	if b, ok := r.ov.blob(h); ok {
+		return int64(len(b)), nil
+	}
 	o, err := r.st.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
@@ -355,6 +374,9 @@ func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
 
 // ReadBlob returns a blob's content.
 func (r *Repo) ReadBlob(h plumbing.Hash) ([]byte, error) {
+	if b, ok := r.ov.blob(h); ok {
+		return b, nil
+	}
 	o, err := r.st.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {

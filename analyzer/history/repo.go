@@ -30,6 +30,7 @@ type Repo struct {
 	Bare bool
 	r    *git.Repository
 	st   *filesystem.Storage
+	ov   *Overlay
 }
 
 // ErrNotRepository is returned when a path holds no git repository.
@@ -116,6 +117,9 @@ type OpenOptions struct {
 	// ObjectCacheBytes is go-git's own object cache (decoded objects and
 	// delta bases).
 	ObjectCacheBytes int64
+	// Overlay adds trees and blobs the repository does not store (a work
+	// tree snapshot).
+	Overlay *Overlay
 }
 
 // Open opens the repository at path (a work tree, any directory inside
@@ -136,7 +140,7 @@ func Open(path string, o OpenOptions) (*Repo, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Repo{Path: path, GitDir: gitDir, Bare: bare, r: r, st: st}, nil
+	return &Repo{Path: path, GitDir: gitDir, Bare: bare, r: r, st: st, ov: o.Overlay}, nil
 }
 
 // Close releases the handle's file descriptors.

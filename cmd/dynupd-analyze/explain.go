@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/dynupd/dynupd-analyze/analyzer"
-	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/reports"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 )
 
@@ -34,20 +34,20 @@ func newExplainCmd(g *globals) *cobra.Command {
 			if res == nil {
 				return fmt.Errorf("commit %s: nothing to analyse", args[0])
 			}
-			repo, err := history.Open(g.repo, history.OpenOptions{})
-			if err != nil {
-				return err
-			}
-			defer repo.Close()
-			return explain(cmd.OutOrStdout(), repo, res, context)
+			return explain(cmd.OutOrStdout(), a, res, context)
 		},
 	}
 	cmd.Flags().IntVar(&context, "max-lines", 25, "show at most this many lines of each side of an entity")
 	return cmd
 }
 
-func explain(w io.Writer, repo *history.Repo, r *analyzer.Result, maxLines int) error {
-	fmt.Fprintf(w, "commit %s\n%s\n%s\n\nverdict: %s (tier %s)", r.Commit, r.Author, r.Subject, r.Verdict, r.Tier)
+// explain prints a result with every finding and the old and new code of
+// its entity, read from the trees the result compared.
+func explain(w io.Writer, a *analyzer.Analyzer, r *analyzer.Result, maxLines int) error {
+	if r.Commit != "" {
+		fmt.Fprintf(w, "commit %s\n", r.Commit)
+	}
+	fmt.Fprintf(w, "%s\n%s\n\nverdict: %s (tier %s)", r.Author, r.Subject, r.Verdict, r.Tier)
 	if d := reports.DecidingRules(r); len(d) > 0 {
 		fmt.Fprintf(w, ", decided by %s", strings.Join(d, ", "))
 	}
@@ -55,25 +55,20 @@ func explain(w io.Writer, repo *history.Repo, r *analyzer.Result, maxLines int) 
 	for _, s := range r.Skipped {
 		fmt.Fprintf(w, "skipped %s: %s\n", s.Path, s.Reason)
 	}
-	commit, err := repo.Resolve(r.Commit)
-	if err != nil {
-		return err
-	}
-	parent := ""
-	if len(r.Parents) > 0 {
-		parent = r.Parents[0]
+	if r.Analysis != "" {
+		fmt.Fprintf(w, "Go analysis: %s", r.Analysis)
+		if r.AnalysisNote != "" {
+			fmt.Fprintf(w, " (%s)", r.AnalysisNote)
+		}
+		fmt.Fprintln(w)
 	}
 	cache := map[string][]string{}
-	lines := func(rev, path string) []string {
-		k := rev + ":" + path
+	lines := func(tree plumbing.Hash, path string) []string {
+		k := tree.String() + ":" + path
 		if l, ok := cache[k]; ok {
 			return l
 		}
-		h, err := repo.Resolve(rev)
-		if err != nil {
-			return nil
-		}
-		b, err := repo.FileAt(h, path)
+		b, err := a.FileAt(tree, path)
 		if err != nil {
 			return nil
 		}
@@ -86,14 +81,14 @@ func explain(w io.Writer, repo *history.Repo, r *analyzer.Result, maxLines int) 
 		if len(f.Closure) > 0 {
 			fmt.Fprintf(w, "    patch closure: %s\n", strings.Join(f.Closure, ", "))
 		}
-		show := func(prefix, rev string, l *classifiers.Loc) {
-			if l == nil || l.Line == 0 || rev == "" {
+		show := func(prefix string, tree plumbing.Hash, l *classifiers.Loc) {
+			if l == nil || l.Line == 0 || tree.IsZero() {
 				if l != nil {
 					fmt.Fprintf(w, "    %s %s\n", prefix, l.File)
 				}
 				return
 			}
-			src := lines(rev, l.File)
+			src := lines(tree, l.File)
 			end := l.EndLine
 			if end < l.Line {
 				end = l.Line
@@ -107,8 +102,8 @@ func explain(w io.Writer, repo *history.Repo, r *analyzer.Result, maxLines int) 
 				fmt.Fprintf(w, "      %s %5d  %s\n", prefix, n, src[n-1])
 			}
 		}
-		show("-", parent, f.Old)
-		show("+", commit.String(), f.New)
+		show("-", r.OldTree, f.Old)
+		show("+", r.NewTree, f.New)
 	}
 	return nil
 }
