@@ -32,13 +32,17 @@ import (
 type gcOracle struct {
 	mu      sync.Mutex
 	results map[string]map[string]gofront.Estimate // "tree:dir" → function → decision
-	cache   string                                 // GOCACHE shared by the runs
-	goBin   string
-	off     bool
+	// depFailed remembers the go.mod contents (or GOPATH roots) whose
+	// dependencies are not in the module cache: later trees with the same
+	// requirements are not compiled again.
+	depFailed map[string]bool
+	cache     string // GOCACHE shared by the runs
+	goBin     string
+	off       bool
 }
 
 func newGCOracle(enabled bool) *gcOracle {
-	o := &gcOracle{results: map[string]map[string]gofront.Estimate{}, off: !enabled}
+	o := &gcOracle{results: map[string]map[string]gofront.Estimate{}, depFailed: map[string]bool{}, off: !enabled}
 	if bin, err := exec.LookPath("go"); err == nil {
 		o.goBin = bin
 	} else {
@@ -89,11 +93,11 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 	if g.load(w) != nil {
 		return out
 	}
-	mod := ""
+	mod, depKey := "", ""
 	found := false
 	for _, m := range g.modules {
 		if m.dir == "" || dir == m.dir || strings.HasPrefix(dir, m.dir+"/") {
-			mod, found = m.dir, true
+			mod, found, depKey = m.dir, true, m.hash.String()
 			break
 		}
 	}
@@ -106,6 +110,13 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 			root = "example.invalid/gopath"
 		}
 		synthetic = "module " + root + "\n\ngo " + gopathGoVersion + "\n"
+		depKey = "gopath:" + root
+	}
+	o.mu.Lock()
+	failed := o.depFailed[depKey]
+	o.mu.Unlock()
+	if failed {
+		return out
 	}
 	tmp, err := os.MkdirTemp("", "dynupd-gc-")
 	if err != nil {
@@ -134,7 +145,8 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	runErr := cmd.Run()
-	sc := bufio.NewScanner(&buf)
+	output := buf.String()
+	sc := bufio.NewScanner(strings.NewReader(output))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	// gc names files relative to the module root: "dir/file.go:…", or
 	// "file.go:…" for the root package.
@@ -162,8 +174,13 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 			out[plainName(m[1])] = gofront.Estimate{Min: 1, Max: 1, Forbid: "gc: " + m[2], Source: "gc"}
 		}
 	}
+	if runErr != nil && len(out) == 0 && missingDeps(output) {
+		o.mu.Lock()
+		o.depFailed[depKey] = true
+		o.mu.Unlock()
+	}
 	if runErr != nil && len(out) == 0 {
-		w.a.log.Debug("gc inlining oracle could not build", "dir", dir, "err", firstLineOf(buf.String()))
+		w.a.log.Debug("gc inlining oracle could not build", "dir", dir, "err", runErr, "output", firstLineOf(output))
 	}
 	return out
 }
@@ -309,4 +326,16 @@ func (w *worker) exportTree(root plumbing.Hash, sub, dst string, lim exportLimit
 		}
 	}
 	return nil
+}
+
+// missingDeps reports whether go build failed for want of a dependency
+// that is not in the module cache.
+func missingDeps(output string) bool {
+	for _, sig := range []string{"cannot find module providing package", "missing go.sum entry", "module lookup disabled",
+		"no required module provides package", "reading file://", "no matching versions", "unknown revision"} {
+		if strings.Contains(output, sig) {
+			return true
+		}
+	}
+	return false
 }

@@ -26,6 +26,7 @@ type goModule struct {
 	dir  string // "" for the root
 	path string
 	goV  string
+	hash plumbing.Hash // of the go.mod blob
 }
 
 // goIndex answers whole-tree questions about the Go packages of one tree.
@@ -87,7 +88,7 @@ func (g *goIndex) load(r goReader) error {
 					if d == "." {
 						d = ""
 					}
-					g.modules = append(g.modules, goModule{dir: d, path: m.Module, goV: m.Go})
+					g.modules = append(g.modules, goModule{dir: d, path: m.Module, goV: m.Go, hash: f.Hash})
 				}
 			}
 		}

@@ -33,7 +33,7 @@ syntactic one and says why.`,
 			if err != nil {
 				return err
 			}
-			a, err := analyzer.New(g.repo, analyzer.Options{Jobs: 1, Config: cfg, Logger: g.logger()})
+			a, err := analyzer.New(g.repo, analyzer.Options{Jobs: 1, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler})
 			if err != nil {
 				return err
 			}

@@ -23,7 +23,7 @@ func newExplainCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := analyzer.New(g.repo, analyzer.Options{Range: args[0] + "^!", Jobs: 1, Merges: true, Config: cfg, Logger: g.logger()})
+			a, err := analyzer.New(g.repo, analyzer.Options{Range: args[0] + "^!", Jobs: 1, Merges: true, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler})
 			if err != nil {
 				return err
 			}

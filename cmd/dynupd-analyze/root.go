@@ -20,6 +20,7 @@ type globals struct {
 	config     string
 	jobs       int
 	verbose    bool
+	noCompiler bool
 	cpuProfile string
 	memProfile string
 	stopProf   func()
@@ -41,6 +42,7 @@ what share of the history could have shipped as a live patch.`,
 	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file (default: .dynupd.yaml of the repository)")
 	root.PersistentFlags().IntVar(&g.jobs, "jobs", 0, "parallel workers (default: the number of CPUs)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log progress details to stderr")
+	root.PersistentFlags().BoolVar(&g.noCompiler, "no-compiler", false, "never ask the local Go compiler which functions it inlines (the syntactic estimate decides, erring on the inlinable side)")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().StringVar(&g.memProfile, "memprofile", "", "write a heap profile to this file at exit")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")

@@ -110,7 +110,7 @@ func analyzerOptions(g *globals, f *scanFlags, rng string) (analyzer.Options, er
 	}
 	opts := analyzer.Options{
 		Range: rng, Since: since, Until: until, FirstParent: f.firstParent, Paths: f.paths,
-		MaxCommits: f.maxCommits, Merges: f.merges, Jobs: g.jobs, Config: cfg, Logger: g.logger(),
+		MaxCommits: f.maxCommits, Merges: f.merges, Jobs: g.jobs, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler,
 	}
 	if f.maxFileSize != "" {
 		n, err := config.ParseSize(f.maxFileSize)
