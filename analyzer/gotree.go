@@ -39,6 +39,7 @@ type goIndex struct {
 	pkgs    map[string][]history.TreeFile // dir → non-test .go files
 	dirs    []string                      // sorted
 	modules []goModule                    // longest dir first
+	pgo     bool                          // a default.pgo file is in the tree
 
 	mu     sync.Mutex
 	infos  map[string]*classifiers.GoPkg
@@ -75,6 +76,9 @@ func (g *goIndex) load(r goReader) error {
 			return
 		}
 		for _, f := range all {
+			if path.Base(f.Path) == "default.pgo" {
+				g.pgo = true
+			}
 			switch filekind.Of(f.Path, g.a.cfg) {
 			case filekind.Go:
 				d := path.Dir(f.Path)
@@ -379,4 +383,51 @@ func (g *goIndex) gopathRoot(r goReader) string {
 		g.rootPath = best
 	})
 	return g.rootPath
+}
+
+// knownGo is the newest Go release whose inliner the tool models.
+const knownGo = "1.26"
+
+// widened says why gc's budget of 80 cannot be relied on for a package:
+// the tree builds with profile-guided optimisation (a default.pgo file:
+// go build uses it for its main package, and hot call sites then inline
+// up to 2,000), or its module needs a newer Go than the tool knows. ""
+// when the budget holds.
+func (g *goIndex) widened(r goReader, dir string) string {
+	if g.load(r) != nil {
+		return ""
+	}
+	if g.pgo {
+		return "the tree has a default.pgo profile: hot call sites inline functions up to a cost of 2,000"
+	}
+	if p := g.pkg(r, dir); p != nil && p.GoVersion != "" && goNewer(p.GoVersion, knownGo) {
+		return "the module needs Go " + p.GoVersion + ", newer than the inliner the tool knows (" + knownGo + ")"
+	}
+	return ""
+}
+
+// goNewer compares Go versions ("1.22", "1.22.3", "1.23rc1") by their
+// major.minor parts: is a newer than b?
+func goNewer(a, b string) bool {
+	parse := func(v string) (int, int) {
+		v = strings.TrimPrefix(v, "go")
+		parts := strings.SplitN(v, ".", 3)
+		num := func(s string) int {
+			n := 0
+			for _, c := range s {
+				if c < '0' || c > '9' {
+					break
+				}
+				n = n*10 + int(c-'0')
+			}
+			return n
+		}
+		if len(parts) < 2 {
+			return num(parts[0]), 0
+		}
+		return num(parts[0]), num(parts[1])
+	}
+	am, an := parse(a)
+	bm, bn := parse(b)
+	return am > bm || am == bm && an > bn
 }

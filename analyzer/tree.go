@@ -509,12 +509,16 @@ func (c *commitContext) GoEstimate(s classifiers.Side, dir, name string) (gofron
 func (c *commitContext) GoInline(s classifiers.Side, dir, name string) (gofront.Estimate, bool) {
 	g := c.goSide(s)
 	est, ok := g.estimate(c.r, dir, name)
-	if ok && est.Inlinable() != "maybe" {
-		return est, true
+	widen := g.widened(c.r, dir)
+	if ok && est.Inlinable() != "maybe" || !ok {
+		est.Widened = widen
+		return est, ok
 	}
 	if d, ok2 := c.r.a.oracle.decide(c.ctx, c.r, g, dir, name); ok2 {
+		d.Widened = widen
 		return d, true
 	}
+	est.Widened = widen
 	return est, ok
 }
 

@@ -217,6 +217,9 @@ func runGoInlinable(p *Pass) {
 		if est.Inlinable() == "maybe" {
 			how = fmt.Sprintf("cost %d–%d depending on callees the tool cannot see; gc may inline it", est.Min, est.Max)
 		}
+		if est.Widened != "" {
+			how = fmt.Sprintf("cost %d–%d, and %s", est.Min, est.Max, est.Widened)
+		}
 		p.Report(Finding{Entity: g.New.Label(), Old: goOldLoc(g.Change), New: goNewLoc(g.Change), Closure: withSelf(g, p.goClosure(g, true)),
 			Message: "the old body was inlinable (" + how + "): callers that inlined it are replaced too"})
 	}

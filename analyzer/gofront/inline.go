@@ -24,12 +24,27 @@ type Estimate struct {
 	// Source says where the decision comes from: "" for the syntactic
 	// estimate, "gc" for the compiler's own answer.
 	Source string
+	// Widened is set when no budget of 80 can be relied on: the module is
+	// built with profile-guided optimisation (hot call sites inline up to
+	// a cost of 2,000) or needs a Go newer than the inliner the tool
+	// knows. Only a hard forbid then says "no".
+	Widened string
 }
+
+// PGOBudget is gc's inlining budget for hot call sites under PGO.
+const PGOBudget = 2000
 
 // Inlinable says whether gc may inline the function: "yes" (certainly
 // within budget), "no" (certainly not), or "maybe" (the range straddles the
 // budget because some callee's cost is unknown).
 func (e Estimate) Inlinable() string {
+	if e.Widened != "" {
+		switch {
+		case e.Forbid != "" && !strings.HasPrefix(e.Forbid, "gc: cost"), e.Min > PGOBudget:
+			return "no"
+		}
+		return "maybe"
+	}
 	switch {
 	case e.Forbid != "" || e.Min > InlineBudget+noMargin:
 		return "no"
