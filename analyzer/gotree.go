@@ -54,6 +54,8 @@ type goIndex struct {
 
 	// typed is the tree's type-checked program in typed mode, else nil.
 	typed *typed.Program
+	// userMemo caches users() answers (guarded by mu).
+	userMemo map[string][]classifiers.GoRef
 }
 
 type embedPattern struct {
@@ -116,6 +118,7 @@ func (g *goIndex) typedProgram() *typed.Program {
 func (g *goIndex) setTyped(p *typed.Program) {
 	g.mu.Lock()
 	g.typed = p
+	g.userMemo = nil // answers without types are stale now
 	g.mu.Unlock()
 }
 
@@ -213,6 +216,27 @@ func (g *goIndex) users(r goReader, pkg *classifiers.GoPkg, name string, method 
 	if g.load(r) != nil || pkg == nil {
 		return nil
 	}
+	key := pkg.Dir + "\x00" + name
+	if method {
+		key += "\x00m"
+	}
+	g.mu.Lock()
+	if refs, ok := g.userMemo[key]; ok {
+		g.mu.Unlock()
+		return refs
+	}
+	g.mu.Unlock()
+	refs := g.findUsers(r, pkg, name, method)
+	g.mu.Lock()
+	if g.userMemo == nil {
+		g.userMemo = map[string][]classifiers.GoRef{}
+	}
+	g.userMemo[key] = refs
+	g.mu.Unlock()
+	return refs
+}
+
+func (g *goIndex) findUsers(r goReader, pkg *classifiers.GoPkg, name string, method bool) []classifiers.GoRef {
 	var typedDirs map[string]bool
 	var out []classifiers.GoRef
 	if tprog := g.typedProgram(); tprog != nil {
@@ -245,11 +269,13 @@ func (g *goIndex) users(r goReader, pkg *classifiers.GoPkg, name string, method 
 		if d == pkg.Dir {
 			want = local
 		}
-		info := g.pkg(r, d)
 		for i, f := range files {
+			if !f.MayUse(want) {
+				continue
+			}
 			for _, e := range f.Entities {
 				if containsSorted(e.Uses, want) {
-					out = append(out, classifiers.GoRef{Path: paths[i], Pkg: info.ImportPath, Dir: d, Kind: e.Kind, Name: e.Name, Line: e.Line})
+					out = append(out, classifiers.GoRef{Path: paths[i], Pkg: g.pkg(r, d).ImportPath, Dir: d, Kind: e.Kind, Name: e.Name, Line: e.Line})
 				}
 			}
 		}

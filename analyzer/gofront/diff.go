@@ -44,6 +44,13 @@ func (c *Change) Same() bool {
 // Digest is a canonical text of everything the rules compare about an
 // entity, except its position and file.
 func (e *Entity) Digest() string {
+	if e.digest != "" {
+		return e.digest
+	}
+	return e.computeDigest()
+}
+
+func (e *Entity) computeDigest() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s|%s|%s|", e.Kind, e.Name, e.Build)
 	switch e.Kind {

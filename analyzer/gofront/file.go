@@ -80,6 +80,8 @@ type Entity struct {
 	Embed   []string
 	// Order is an init function's position among the file's init functions.
 	Order int
+
+	digest string // Digest, computed once by Parse
 }
 
 // Key identifies an entity within its package: per-platform definitions
@@ -130,6 +132,19 @@ type File struct {
 	Entities  []*Entity
 	ParseErr  string
 	Size      int
+	// uses is the union of the entities' Uses, to skip a file that never
+	// names what is looked for.
+	uses map[string]struct{}
+}
+
+// MayUse reports whether some entity of the file uses a name (as Entity.Uses
+// spells it).
+func (f *File) MayUse(name string) bool {
+	if f.uses == nil {
+		return true // built by hand, not by Parse
+	}
+	_, ok := f.uses[name]
+	return ok
 }
 
 // Parse builds the inventory of a .go file whose base name is name (its
@@ -205,8 +220,13 @@ func Parse(src []byte, name string) (f *File) {
 			f.Entities = append(f.Entities, x.genDecl(d)...)
 		}
 	}
+	f.uses = map[string]struct{}{}
 	for _, e := range f.Entities {
 		e.Build = f.Build
+		e.digest = e.computeDigest()
+		for _, u := range e.Uses {
+			f.uses[u] = struct{}{}
+		}
 	}
 	return f
 }
