@@ -248,7 +248,7 @@ func (g *goIndex) findUsers(r goReader, pkg *classifiers.GoPkg, name string, met
 				typedDirs[d] = true
 			}
 			for _, u := range tprog.Users(pkg.Dir, name, method) {
-				out = append(out, classifiers.GoRef{Path: u.Path, Pkg: u.Pkg, Dir: u.Dir, Kind: u.Kind, Name: u.Name, Line: u.Line})
+				out = append(out, classifiers.GoRef{Path: u.Path, Pkg: u.Pkg, Dir: u.Dir, Kind: u.Kind, Name: u.Name, Line: u.Line, Escapes: u.Escapes})
 			}
 		}
 	}
@@ -275,7 +275,8 @@ func (g *goIndex) findUsers(r goReader, pkg *classifiers.GoPkg, name string, met
 			}
 			for _, e := range f.Entities {
 				if containsSorted(e.Uses, want) {
-					out = append(out, classifiers.GoRef{Path: paths[i], Pkg: g.pkg(r, d).ImportPath, Dir: d, Kind: e.Kind, Name: e.Name, Line: e.Line})
+					out = append(out, classifiers.GoRef{Path: paths[i], Pkg: g.pkg(r, d).ImportPath, Dir: d, Kind: e.Kind, Name: e.Name, Line: e.Line,
+						Escapes: containsSorted(e.Escapes, want)})
 				}
 			}
 		}

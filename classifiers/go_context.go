@@ -26,6 +26,11 @@ type GoRef struct {
 	Kind gofront.Kind
 	Name string // entity name ("F", "T.M", "v")
 	Line int
+	// Escapes is set when the user, an init function or a variable
+	// initializer, does not just call the entity on the spot: it stores
+	// or passes it on as a value, or a func literal or go statement calls
+	// it later.
+	Escapes bool
 }
 
 // GoContext answers whole-tree questions about Go code.

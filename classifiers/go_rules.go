@@ -506,6 +506,9 @@ func (p *Pass) goInitOnly(g goChange) bool {
 			has = true
 			switch r.Kind {
 			case gofront.KInit, gofront.KVar:
+				if r.Escapes {
+					return false, true // registered or stored: it may run at any time
+				}
 				continue
 			case gofront.KFunc, gofront.KMethod:
 				k := goRefKey(r)

@@ -527,6 +527,91 @@ func (x *extractor) exprUses(e ast.Expr) []string {
 	return sortedKeys(set)
 }
 
+// escapes lists the names (spelt as uses spells them) that n refers to
+// other than by calling them on the spot: a function named without being
+// called (a value registered or stored), and every name inside a func
+// literal that is not invoked at once or inside a go statement, which run
+// later. An init function or a variable initializer that only calls a
+// function runs it once, at start-up; one that lets it escape may have it
+// run at any time.
+func (x *extractor) escapes(n ast.Node, locals map[string]bool) []string {
+	set := map[string]bool{}
+	name := func(e ast.Expr) string {
+		switch v := e.(type) {
+		case *ast.Ident:
+			if !locals[v.Name] && v.Name != "_" {
+				return v.Name
+			}
+		case *ast.SelectorExpr:
+			if id, ok := v.X.(*ast.Ident); ok && !locals[id.Name] {
+				if path := x.file.Imports[id.Name]; path != "" {
+					return path + "." + v.Sel.Name
+				}
+			}
+			return "." + v.Sel.Name
+		}
+		return ""
+	}
+	var later func(m ast.Node) bool
+	later = func(m ast.Node) bool { // everything counts
+		switch v := m.(type) {
+		case *ast.Ident, *ast.SelectorExpr:
+			if k := name(v.(ast.Expr)); k != "" {
+				set[k] = true
+			}
+		}
+		return true
+	}
+	var now func(m ast.Node) bool
+	now = func(m ast.Node) bool {
+		switch v := m.(type) {
+		case *ast.CallExpr:
+			switch f := v.Fun.(type) {
+			case *ast.FuncLit:
+				ast.Inspect(f.Body, now) // invoked at once
+			case *ast.SelectorExpr:
+				ast.Inspect(f.X, now) // the receiver is evaluated now
+			case *ast.Ident:
+			default:
+				ast.Inspect(f, now)
+			}
+			for _, a := range v.Args {
+				ast.Inspect(a, now)
+			}
+			return false
+		case *ast.GoStmt:
+			ast.Inspect(v.Call, later)
+			return false
+		case *ast.FuncLit:
+			ast.Inspect(v.Body, later)
+			return false
+		case *ast.CompositeLit:
+			for _, el := range v.Elts {
+				ast.Inspect(el, now)
+			}
+			return false
+		case *ast.FuncType, *ast.MapType, *ast.ArrayType, *ast.ChanType, *ast.StructType, *ast.InterfaceType:
+			return false // types name no function
+		case *ast.SelectorExpr:
+			if k := name(v); k != "" {
+				set[k] = true
+			}
+			if _, ok := v.X.(*ast.Ident); ok {
+				return false
+			}
+			ast.Inspect(v.X, now)
+			return false
+		case *ast.Ident:
+			if k := name(v); k != "" {
+				set[k] = true
+			}
+		}
+		return true
+	}
+	ast.Inspect(n, now)
+	return sortedKeys(set)
+}
+
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

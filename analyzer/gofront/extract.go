@@ -100,6 +100,9 @@ func (x *extractor) funcDecl(d *ast.FuncDecl) *Entity {
 		e.Cost = x.cost(d, locals)
 		e.NeverReturns = x.neverReturns(d.Body)
 		e.Uses = x.uses(d, locals)
+		if e.Kind == KInit {
+			e.Escapes = x.escapes(d.Body, locals)
+		}
 	} else {
 		e.Cost.Forbid = "no body (assembly or linkname)"
 	}
@@ -388,6 +391,7 @@ func (x *extractor) genDecl(d *ast.GenDecl) []*Entity {
 						e.Init ^= uint64(j) // a, b = f(): which result
 					}
 					e.Uses = x.exprUses(v)
+					e.Escapes = x.escapes(v, nil)
 				}
 				if n.Name == "_" {
 					e.Name = "_#" + strconv.Itoa(x.line(n.Pos()))

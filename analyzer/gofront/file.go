@@ -61,6 +61,11 @@ type Entity struct {
 	Cost       Cost
 	Calls      []Call   // calls in the body (for inlining costs)
 	Uses       []string // identifiers and qualified names ("path.Name") used
+	// Escapes lists, for init functions and variable initializers, the
+	// names of Uses that are not simply called now: function values
+	// stored or passed on, and anything a func literal or a go statement
+	// runs later.
+	Escapes []string
 	Pragmas    []string // //go: directives above the declaration
 	// NeverReturns is the line of a `for {}` with no way out, 0 when none.
 	NeverReturns int

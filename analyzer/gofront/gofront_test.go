@@ -220,3 +220,43 @@ func TestStdTables(t *testing.T) {
 		t.Error("another module's type is unknown")
 	}
 }
+
+func TestEscapes(t *testing.T) {
+	src := `package p
+
+import "net/http"
+
+var table = map[string]func(){"a": stored}
+var once = compute()
+
+func init() {
+	setup()
+	register(handler)
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { later() })
+	go background()
+	func() { immediate() }()
+}
+`
+	f := Parse([]byte(src), "p.go")
+	var ini *Entity
+	for _, e := range f.Entities {
+		if e.Kind == KInit {
+			ini = e
+		}
+	}
+	esc := map[string]bool{}
+	for _, n := range ini.Escapes {
+		esc[n] = true
+	}
+	for name, want := range map[string]bool{"setup": false, "register": false, "handler": true, "later": true, "background": true, "immediate": false} {
+		if esc[name] != want {
+			t.Errorf("init: %s escapes = %v, want %v (escapes %v)", name, esc[name], want, ini.Escapes)
+		}
+	}
+	if e := entity(t, f, "table"); strings.Join(e.Escapes, ",") != "stored" {
+		t.Errorf("table escapes %v, want [stored]", e.Escapes)
+	}
+	if e := entity(t, f, "once"); len(e.Escapes) != 0 {
+		t.Errorf("once only calls compute: escapes %v", e.Escapes)
+	}
+}

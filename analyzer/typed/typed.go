@@ -36,6 +36,9 @@ type Ref struct {
 	Kind gofront.Kind
 	Name string
 	Line int
+	// Escapes: the user (an init function or variable initializer) does
+	// not only call the object on the spot (see gofront.Entity.Escapes).
+	Escapes bool
 }
 
 // Package is one loaded package.
@@ -153,6 +156,10 @@ func (p *Program) index(lp *packages.Package, pk *Package, f *ast.File, file str
 	info := lp.TypesInfo
 	line := func(pos token.Pos) int { return lp.Fset.Position(pos).Line }
 	record := func(ref Ref, n ast.Node) {
+		var calledNow map[*ast.Ident]bool
+		if ref.Kind == gofront.KInit || ref.Kind == gofront.KVar {
+			calledNow = callsNow(n)
+		}
 		seen := map[string]bool{}
 		ast.Inspect(n, func(x ast.Node) bool {
 			id, ok := x.(*ast.Ident)
@@ -172,11 +179,21 @@ func (p *Program) index(lp *packages.Package, pk *Package, f *ast.File, file str
 				}
 			}
 			k := objectKey(obj)
-			if k == "" || seen[k] {
+			if k == "" {
+				return true
+			}
+			esc := calledNow != nil && !calledNow[id]
+			if seen[k] {
+				if esc {
+					l := p.uses[k]
+					l[len(l)-1].Escapes = true
+				}
 				return true
 			}
 			seen[k] = true
-			p.uses[k] = append(p.uses[k], ref)
+			r := ref
+			r.Escapes = esc
+			p.uses[k] = append(p.uses[k], r)
 			return true
 		})
 	}
@@ -431,4 +448,41 @@ func describe(op, np *types.Package, msg string) APIChange {
 		}
 	}
 	return c
+}
+
+// callsNow returns the identifiers of n that name a function called on
+// the spot: the callee of a call (a name, or a selector's name) that is not
+// inside a func literal (unless invoked at once) or a go statement.
+func callsNow(n ast.Node) map[*ast.Ident]bool {
+	out := map[*ast.Ident]bool{}
+	var now func(m ast.Node) bool
+	now = func(m ast.Node) bool {
+		switch v := m.(type) {
+		case *ast.CallExpr:
+			switch f := v.Fun.(type) {
+			case *ast.Ident:
+				out[f] = true
+			case *ast.SelectorExpr:
+				out[f.Sel] = true
+				ast.Inspect(f.X, now)
+			case *ast.FuncLit:
+				ast.Inspect(f.Body, now)
+			case *ast.IndexExpr: // a generic instantiation F[T](…)
+				if id, ok := f.X.(*ast.Ident); ok {
+					out[id] = true
+				}
+			default:
+				ast.Inspect(f, now)
+			}
+			for _, a := range v.Args {
+				ast.Inspect(a, now)
+			}
+			return false
+		case *ast.GoStmt, *ast.FuncLit:
+			return false
+		}
+		return true
+	}
+	ast.Inspect(n, now)
+	return out
 }
