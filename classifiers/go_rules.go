@@ -481,7 +481,9 @@ func runGoInitFunc(p *Pass) {
 			p.Reportf(e.Label(), goOldLoc(g.Change), goNewLoc(g.Change), "package init %s: it ran when the program started", what)
 			continue
 		}
-		if funcChanged(g) && p.goInitOnly(g) {
+		// A method may run through an interface (or a method value) that
+		// no syntax shows: only plain functions can be init-only.
+		if funcChanged(g) && g.New.Kind == gofront.KFunc && p.goInitOnly(g) {
 			p.Reportf(e.Label(), goOldLoc(g.Change), goNewLoc(g.Change), "called only from init functions or package-level variable initializers: it already ran")
 		}
 	}
@@ -510,13 +512,13 @@ func (p *Pass) goInitOnly(g goChange) bool {
 					return false, true // registered or stored: it may run at any time
 				}
 				continue
-			case gofront.KFunc, gofront.KMethod:
+			case gofront.KFunc:
 				k := goRefKey(r)
 				if seen[k] {
 					continue
 				}
 				seen[k] = true
-				only, callers := check(p.Ctx.GoPackage(New, r.Dir), r.Name, r.Kind == gofront.KMethod, depth+1)
+				only, callers := check(p.Ctx.GoPackage(New, r.Dir), r.Name, false, depth+1)
 				if !only || !callers {
 					return false, true
 				}
