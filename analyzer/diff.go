@@ -70,6 +70,11 @@ func (a *Analyzer) Diff(ctx context.Context, o DiffOptions) (*Result, error) {
 		c.Author = fmt.Sprintf("%s <%s>", hc.Author.Name, hc.Author.Email)
 		c.Message = o.Base + ".." + o.Head
 	}
+	// A diff touches many packages of two trees: the compiler oracle
+	// builds whole modules at once.
+	a.oracle.mu.Lock()
+	a.oracle.wholeModule = true
+	a.oracle.mu.Unlock()
 	w, err := a.newWorker()
 	if err != nil {
 		return nil, err

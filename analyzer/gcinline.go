@@ -36,6 +36,8 @@ type gcOracle struct {
 	// dependencies are not in the module cache: later trees with the same
 	// requirements are not compiled again.
 	depFailed map[string]bool
+	// wholeModule compiles every package of a module at once (Diff).
+	wholeModule bool
 	cache     string // GOCACHE shared by the runs
 	goBin     string
 	off       bool
@@ -79,8 +81,17 @@ func (o *gcOracle) decide(ctx context.Context, w *worker, g *goIndex, dir, name 
 	res, done := o.results[key]
 	o.mu.Unlock()
 	if !done {
-		res = o.compile(ctx, w, g, dir)
+		all := o.compile(ctx, w, g, dir)
+		res = all[dir]
+		if res == nil {
+			res = map[string]gofront.Estimate{}
+		}
 		o.mu.Lock()
+		for d, r := range all {
+			if k := g.root.String() + ":" + d; o.results[k] == nil {
+				o.results[k] = r
+			}
+		}
 		o.results[key] = res
 		o.mu.Unlock()
 	}
@@ -88,8 +99,11 @@ func (o *gcOracle) decide(ctx context.Context, w *worker, g *goIndex, dir, name 
 	return e, ok
 }
 
-func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir string) map[string]gofront.Estimate {
-	out := map[string]gofront.Estimate{}
+// compile builds the package in dir (or, with wholeModule, every package
+// of its module, which costs one go invocation for the many packages a
+// diff touches) and returns gc's decisions by package directory.
+func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir string) map[string]map[string]gofront.Estimate {
+	out := map[string]map[string]gofront.Estimate{}
 	if g.load(w) != nil {
 		return out
 	}
@@ -137,6 +151,12 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 	if rel == "" || rel == "." {
 		target = "."
 	}
+	o.mu.Lock()
+	whole := o.wholeModule
+	o.mu.Unlock()
+	if whole {
+		target = "./..."
+	}
 	cctx, cancel := context.WithTimeout(ctx, oracleTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, o.goBin, "build", "-gcflags=-m=2", "-o", os.DevNull, target)
@@ -150,28 +170,36 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	// gc names files relative to the module root: "dir/file.go:…", or
 	// "file.go:…" for the root package.
-	prefix := strings.TrimPrefix(target, "./") + "/"
-	if target == "." {
-		prefix = ""
-	}
 	for sc.Scan() {
 		l := strings.TrimPrefix(sc.Text(), "./")
 		colon := strings.IndexByte(l, ':')
-		if colon < 0 || !strings.HasPrefix(l[:colon], prefix) || strings.Contains(strings.TrimPrefix(l[:colon], prefix), "/") {
+		if colon < 0 || !strings.HasSuffix(l[:colon], ".go") || strings.HasPrefix(l[:colon], "/") || strings.HasPrefix(l[:colon], "..") {
+			continue // not a file of the module (the cache, GOROOT)
+		}
+		d := path.Join(mod, path.Dir(l[:colon]))
+		if mod == "" {
+			d = path.Dir(l[:colon])
+		}
+		if !whole && d != dir {
 			continue // another package's line
+		}
+		m := out[d]
+		if m == nil {
+			m = map[string]gofront.Estimate{}
+			out[d] = m
 		}
 		switch {
 		case gcCanInline.MatchString(l):
-			m := gcCanInline.FindStringSubmatch(l)
-			c, _ := strconv.Atoi(m[2])
-			out[plainName(m[1])] = gofront.Estimate{Min: c, Max: c, Source: "gc"}
+			sm := gcCanInline.FindStringSubmatch(l)
+			c, _ := strconv.Atoi(sm[2])
+			m[plainName(sm[1])] = gofront.Estimate{Min: c, Max: c, Source: "gc"}
 		case gcCannotCost.MatchString(l):
-			m := gcCannotCost.FindStringSubmatch(l)
-			c, _ := strconv.Atoi(m[2])
-			out[plainName(m[1])] = gofront.Estimate{Min: c, Max: c, Forbid: "gc: cost " + m[2], Source: "gc"}
+			sm := gcCannotCost.FindStringSubmatch(l)
+			c, _ := strconv.Atoi(sm[2])
+			m[plainName(sm[1])] = gofront.Estimate{Min: c, Max: c, Forbid: "gc: cost " + sm[2], Source: "gc"}
 		case gcCannot.MatchString(l):
-			m := gcCannot.FindStringSubmatch(l)
-			out[plainName(m[1])] = gofront.Estimate{Min: 1, Max: 1, Forbid: "gc: " + m[2], Source: "gc"}
+			sm := gcCannot.FindStringSubmatch(l)
+			m[plainName(sm[1])] = gofront.Estimate{Min: 1, Max: 1, Forbid: "gc: " + sm[2], Source: "gc"}
 		}
 	}
 	if runErr != nil && len(out) == 0 && missingDeps(output) {
