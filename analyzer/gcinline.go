@@ -38,9 +38,9 @@ type gcOracle struct {
 	depFailed map[string]bool
 	// wholeModule compiles every package of a module at once (Diff).
 	wholeModule bool
-	cache     string // GOCACHE shared by the runs
-	goBin     string
-	off       bool
+	cache       string // GOCACHE shared by the runs
+	goBin       string
+	off         bool
 }
 
 func newGCOracle(enabled bool) *gcOracle {

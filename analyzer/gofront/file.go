@@ -66,7 +66,7 @@ type Entity struct {
 	// stored or passed on, and anything a func literal or a go statement
 	// runs later.
 	Escapes []string
-	Pragmas    []string // //go: directives above the declaration
+	Pragmas []string // //go: directives above the declaration
 	// NeverReturns is the line of a `for {}` with no way out, 0 when none.
 	NeverReturns int
 
