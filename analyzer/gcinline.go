@@ -36,6 +36,7 @@ type gcOracle struct {
 	// dependencies are not in the module cache: later trees with the same
 	// requirements are not compiled again.
 	depFailed map[string]bool
+	failures  map[string]int // consecutive failed builds per requirement set
 	// wholeModule compiles every package of a module at once (Diff).
 	wholeModule bool
 	cache       string // GOCACHE shared by the runs
@@ -44,7 +45,7 @@ type gcOracle struct {
 }
 
 func newGCOracle(enabled bool) *gcOracle {
-	o := &gcOracle{results: map[string]map[string]gofront.Estimate{}, depFailed: map[string]bool{}, off: !enabled}
+	o := &gcOracle{results: map[string]map[string]gofront.Estimate{}, depFailed: map[string]bool{}, failures: map[string]int{}, off: !enabled}
 	if bin, err := exec.LookPath("go"); err == nil {
 		o.goBin = bin
 	} else {
@@ -58,6 +59,9 @@ const (
 	oracleMaxFiles = 4000
 	oracleMaxBytes = 64 << 20
 	oracleTimeout  = 90 * time.Second
+	// oracleMaxFailures consecutive failed builds with one set of
+	// requirements stop the oracle for that set.
+	oracleMaxFailures = 3
 	// gopathGoVersion is the language version given to code without a
 	// go.mod: before the per-iteration loop variables of Go 1.22, with
 	// generics.
@@ -164,8 +168,10 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 	cmd.Env = oracleEnv(o.cacheDir())
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
+	start := time.Now()
 	runErr := cmd.Run()
 	output := buf.String()
+	w.a.log.Debug("gc inlining oracle ran", "dir", dir, "target", target, "took", time.Since(start).Round(time.Millisecond), "ok", runErr == nil, "key", depKey, "first", firstLineOf(output))
 	sc := bufio.NewScanner(strings.NewReader(output))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	// gc names files relative to the module root: "dir/file.go:…", or
@@ -182,6 +188,9 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 		}
 		if !whole && d != dir {
 			continue // another package's line
+		}
+		if !gcCanInline.MatchString(l) && !gcCannot.MatchString(l) {
+			continue // a diagnostic
 		}
 		m := out[d]
 		if m == nil {
@@ -202,11 +211,21 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 			m[plainName(sm[1])] = gofront.Estimate{Min: 1, Max: 1, Forbid: "gc: " + sm[2], Source: "gc"}
 		}
 	}
-	if runErr != nil && len(out) == 0 && missingDeps(output) {
-		o.mu.Lock()
+	o.mu.Lock()
+	switch {
+	case runErr == nil || len(out) > 0:
+		o.failures[depKey] = 0
+	case missingDeps(output):
 		o.depFailed[depKey] = true
-		o.mu.Unlock()
+	default:
+		// GOPATH-era trees built against today's cached dependencies
+		// tend to fail the same way commit after commit: stop trying
+		// after a few.
+		if o.failures[depKey]++; o.failures[depKey] >= oracleMaxFailures {
+			o.depFailed[depKey] = true
+		}
 	}
+	o.mu.Unlock()
 	if runErr != nil && len(out) == 0 {
 		w.a.log.Debug("gc inlining oracle could not build", "dir", dir, "err", runErr, "output", firstLineOf(output))
 	}

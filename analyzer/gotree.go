@@ -384,27 +384,52 @@ func (g *goIndex) embedder(r goReader, p string) (string, string, bool) {
 // weigh more). It returns "" when nothing votes.
 func (g *goIndex) gopathRoot(r goReader) string {
 	g.rootOnce.Do(func() {
-		votes := map[string]int{}
+		isDir := map[string]bool{}
+		for _, d := range g.dirs {
+			isDir[d] = true
+		}
+		imports := map[string]bool{}
 		for _, d := range g.dirs {
 			files, _ := g.parsed(r, d)
 			for _, f := range files {
 				for _, imp := range f.Imports {
-					for _, sub := range g.dirs {
-						if sub == "." || !strings.HasSuffix(imp, "/"+sub) {
-							continue
-						}
-						root := strings.TrimSuffix(imp, "/"+sub)
-						if strings.Contains(root, ".") || strings.Contains(root, "/") {
-							votes[root] += 1 + strings.Count(sub, "/")
-						}
-					}
+					imports[imp] = true
 				}
 			}
 		}
-		best := ""
-		for root, v := range votes {
-			if v > votes[best] || v == votes[best] && root < best {
-				best = root
+		// Candidates: an import ending in "/"+dir for a package
+		// directory of the tree.
+		cands := map[string]bool{}
+		for imp := range imports {
+			for _, sub := range g.dirs {
+				if sub == "." || !strings.HasSuffix(imp, "/"+sub) {
+					continue
+				}
+				if root := strings.TrimSuffix(imp, "/"+sub); strings.Contains(root, ".") || strings.Contains(root, "/") {
+					cands[root] = true
+				}
+			}
+		}
+		// The root that resolves the most imports to package directories
+		// of the tree wins (a directory named like the repository must not
+		// make "github.com/x" the root of github.com/x/repo).
+		best, bestScore := "", 0
+		for root := range cands {
+			score := 0
+			for imp := range imports {
+				switch {
+				case imp == root:
+					if isDir["."] {
+						score++
+					}
+				case strings.HasPrefix(imp, root+"/"):
+					if isDir[strings.TrimPrefix(imp, root+"/")] {
+						score++
+					}
+				}
+			}
+			if score > bestScore || score == bestScore && (len(root) > len(best) || len(root) == len(best) && root < best) {
+				best, bestScore = root, score
 			}
 		}
 		g.rootPath = best
