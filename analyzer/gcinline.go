@@ -278,17 +278,21 @@ func (o *gcOracle) cacheDir() string {
 // oracleEnv is the environment of the compiler runs: no network, no
 // toolchain switch, no cgo, no user go.env, its own build cache.
 func oracleEnv(cache string) []string {
-	// The module cache, read as a local proxy, lets a go.mod that lacks a
+	// The user's module cache is only read: as a local proxy (its
+	// download directory), which also lets a go.mod that lacks a
 	// requirement (or a synthesized one) resolve it to a cached version.
+	// Modules are extracted into a module cache of our own beside the
+	// build cache, so the user's is never written.
 	proxy := "off"
 	if mc := modCache(); mc != "" {
 		proxy = "file://" + filepath.ToSlash(filepath.Join(mc, "cache", "download"))
 	}
 	env := []string{
-		"GOTOOLCHAIN=local", "GOPROXY=" + proxy, "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOENV=off",
+		"GOTOOLCHAIN=local", "GOPROXY=" + proxy, "GOFLAGS=-mod=mod -modcacherw", "CGO_ENABLED=0", "GOENV=off",
 		"GOWORK=off", "GONOSUMDB=*", "GONOSUMCHECK=1", "GOSUMDB=off", "GOCACHE=" + cache, "GO111MODULE=on",
+		"GOMODCACHE=" + filepath.Join(filepath.Dir(cache), "dynupd-gomodcache"),
 	}
-	for _, k := range []string{"PATH", "HOME", "GOROOT", "GOMODCACHE", "GOPATH", "TMPDIR"} {
+	for _, k := range []string{"PATH", "HOME", "GOROOT", "GOPATH", "TMPDIR"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}
