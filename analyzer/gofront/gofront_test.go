@@ -191,6 +191,12 @@ func TestParseMod(t *testing.T) {
 	if bad := ParseMod([]byte("module\n\ngo one.two\n")); bad.Err == "" {
 		t.Error("a go.mod that does not parse must say so")
 	}
+	if m := ParseMod([]byte("module example.com/m\n\ngo 1.22\n\nfrobnicate example.com/x v1.0.0\n")); m.Err != "" || m.Go != "1.22" {
+		t.Errorf("a directive from a newer Go must be skipped, not fail the file: %+v", m)
+	}
+	if m := ParseMod([]byte("module example.com/m\n\n<<<<<<< HEAD\ngo 1.22\n=======\ngo 1.23\n>>>>>>> b\n")); m.Err == "" {
+		t.Error("conflict markers must make the go.mod unparsable")
+	}
 	if d := DiffMod(old, old); len(d.Toolchain)+len(d.Deps) != 0 {
 		t.Errorf("identical go.mod files differ: %+v", d)
 	}

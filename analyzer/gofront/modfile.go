@@ -1,8 +1,10 @@
 package gofront
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 )
@@ -27,6 +29,10 @@ func ParseMod(b []byte) *Mod {
 	f, err := modfile.Parse("go.mod", b, nil)
 	if err != nil {
 		var lerr error
+		if !onlyUnknownDirectives(err) {
+			m.Err = err.Error()
+			return m
+		}
 		if f, lerr = modfile.ParseLax("go.mod", b, nil); lerr != nil {
 			m.Err = err.Error()
 			return m
@@ -102,4 +108,28 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// onlyUnknownDirectives reports whether every error of a strict parse is a
+// directive this version of the parser does not know (a word, as a newer
+// go.mod may hold); anything else — a conflict marker, a bad version — is
+// a go.mod that does not parse.
+func onlyUnknownDirectives(err error) bool {
+	var list modfile.ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		return false
+	}
+	for _, e := range list {
+		msg := e.Err.Error()
+		d, ok := strings.CutPrefix(msg, "unknown directive: ")
+		if !ok || d == "" {
+			return false
+		}
+		for _, c := range d {
+			if c < 'a' || c > 'z' {
+				return false
+			}
+		}
+	}
+	return true
 }
