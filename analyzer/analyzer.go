@@ -46,6 +46,9 @@ type Options struct {
 	// NoCompiler keeps the Go compiler out: inlining stays a syntactic
 	// estimate instead of asking gc about the functions it cannot decide.
 	NoCompiler bool
+	// GoProxy is the GOPROXY of typed loading: "off" (the default) reads
+	// dependencies only from the module cache.
+	GoProxy string
 	// Progress is called after each commit with the number done and the
 	// total (the total may shrink when a path filter leaves commits out).
 	Progress func(done, total int)

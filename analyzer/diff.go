@@ -192,7 +192,7 @@ func (a *Analyzer) loadTree(ctx context.Context, w *worker, tree plumbing.Hash) 
 	if err := w.exportTree(tree, "", tmp, typedLimits); err != nil {
 		return nil, err
 	}
-	return typed.Load(ctx, tmp, mods, oracleEnv(a.oracle.cacheDir()))
+	return typed.Load(ctx, tmp, mods, typedEnv(a.oracle.cacheDir(), a.opts.GoProxy))
 }
 
 // FileAt returns a file of a tree a result names (OldTree or NewTree),

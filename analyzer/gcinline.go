@@ -392,3 +392,26 @@ func missingDeps(output string) bool {
 	}
 	return false
 }
+
+// typedEnv is the environment of typed loading (go list through
+// go/packages): GOTOOLCHAIN=local, GOFLAGS=-mod=mod and GOPROXY=off unless
+// the user gave another proxy, the user's module cache, our build cache,
+// no cgo.
+func typedEnv(cache, proxy string) []string {
+	if proxy == "" {
+		proxy = "off"
+	}
+	env := []string{
+		"GOTOOLCHAIN=local", "GOPROXY=" + proxy, "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOENV=off",
+		"GOWORK=off", "GOCACHE=" + cache, "GO111MODULE=on",
+	}
+	if proxy == "off" {
+		env = append(env, "GONOSUMDB=*", "GONOSUMCHECK=1", "GOSUMDB=off")
+	}
+	for _, k := range []string{"PATH", "HOME", "GOROOT", "GOMODCACHE", "GOPATH", "TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}

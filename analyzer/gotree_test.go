@@ -1,6 +1,9 @@
 package analyzer
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestGoNewer(t *testing.T) {
 	for _, c := range []struct {
@@ -12,6 +15,26 @@ func TestGoNewer(t *testing.T) {
 	} {
 		if got := goNewer(c.a, c.b); got != c.want {
 			t.Errorf("goNewer(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestTypedEnvIsOffline(t *testing.T) {
+	env := map[string]bool{}
+	for _, kv := range typedEnv("/tmp/cache", "") {
+		env[kv] = true
+	}
+	for _, want := range []string{"GOTOOLCHAIN=local", "GOPROXY=off", "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOWORK=off", "GOENV=off"} {
+		if !env[want] {
+			t.Errorf("typed loading environment lacks %s", want)
+		}
+	}
+	for _, kv := range oracleEnv("/tmp/cache") {
+		if strings.HasPrefix(kv, "GOPROXY=") && kv != "GOPROXY=off" && !strings.HasPrefix(kv, "GOPROXY=file://") {
+			t.Errorf("the compiler oracle may only read a local proxy, got %s", kv)
+		}
+		if kv == "GOTOOLCHAIN=auto" {
+			t.Error("the oracle must not switch toolchains")
 		}
 	}
 }

@@ -13,6 +13,7 @@ func newDiffCmd(g *globals) *cobra.Command {
 		maxLines int
 		typed    bool
 		format   string
+		goproxy  string
 	)
 	cmd := &cobra.Command{
 		Use:   "diff BASE [HEAD]",
@@ -23,8 +24,8 @@ it compares BASE with the work tree (tracked changes and untracked files that
 are not ignored, as "git add -A" would stage them).
 
 Go code is analysed in typed mode by default: both sides are loaded with
-go/packages (GOTOOLCHAIN=local, GOFLAGS=-mod=mod, no network; dependencies
-come from the module cache), so callers are resolved through types and the
+go/packages (GOTOOLCHAIN=local, GOFLAGS=-mod=mod, GOPROXY=off unless --goproxy
+says otherwise: dependencies come from the module cache), so callers are resolved through types and the
 exported API is compared with apidiff. When loading fails the result is the
 syntactic one and says why.`,
 		Args: cobra.RangeArgs(1, 2),
@@ -33,7 +34,7 @@ syntactic one and says why.`,
 			if err != nil {
 				return err
 			}
-			a, err := analyzer.New(g.repo, analyzer.Options{Jobs: 1, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler})
+			a, err := analyzer.New(g.repo, analyzer.Options{Jobs: 1, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler, GoProxy: goproxy})
 			if err != nil {
 				return err
 			}
@@ -59,5 +60,6 @@ syntactic one and says why.`,
 	cmd.Flags().IntVar(&maxLines, "max-lines", 25, "show at most this many lines of each side of an entity")
 	cmd.Flags().BoolVar(&typed, "typed", true, "load Go code with type information (falls back to the syntactic analysis when loading fails)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&goproxy, "goproxy", "off", "GOPROXY for typed loading (off: dependencies come only from the module cache)")
 	return cmd
 }
