@@ -220,6 +220,7 @@ func (w *worker) analyze(ctx context.Context, c *history.Commit) (*Result, error
 	res.Tier = classifiers.TierOf(res.Verdict)
 	res.Files = fileResults(files, changes, res.Findings)
 	res.Entities = countEntities(cchanges)
+	countGoEntities(gchanges, res.Entities)
 	return res, nil
 }
 
@@ -455,6 +456,31 @@ func countEntities(changes []*cfront.Change) map[string]EntityCount {
 		out[k] = n
 	}
 	return out
+}
+
+// countGoEntities adds the Go entities added, removed and changed, under
+// "go func", "go method", "go init", "go type", "go const", "go var".
+func countGoEntities(g *classifiers.GoChanges, out map[string]EntityCount) {
+	if g == nil {
+		return
+	}
+	for _, p := range g.Packages {
+		for _, c := range p.Changes {
+			k := "go " + c.Entity().Kind.String()
+			n := out[k]
+			switch {
+			case c.Added():
+				n.Added++
+			case c.Removed():
+				n.Removed++
+			case !c.Same():
+				n.Changed++
+			default:
+				continue
+			}
+			out[k] = n
+		}
+	}
 }
 
 // fragmentChanges handles a changed file that C code #includes inside a

@@ -25,6 +25,8 @@ type Commit struct {
 	// Parents, when set, gives all parents explicitly (by index), first
 	// parent first; Merge is then ignored. Use it to start a side branch.
 	Parents []int
+	// Tag, when set, names a lightweight tag on the commit.
+	Tag string
 }
 
 // Build creates a repository in dir with the commits, in order, and
@@ -85,6 +87,65 @@ func Build(dir string, commits []Commit) ([]plumbing.Hash, error) {
 			return nil, fmt.Errorf("commit %d: %w", i, err)
 		}
 		hashes = append(hashes, h)
+		if c.Tag != "" {
+			if _, err := r.CreateTag(c.Tag, h, nil); err != nil {
+				return nil, fmt.Errorf("tag %s: %w", c.Tag, err)
+			}
+		}
 	}
 	return hashes, nil
+}
+
+// Append adds one commit (the whole tree after it) on top of HEAD of the
+// repository Build made in dir, an hour after the previous one.
+func Append(dir string, c Commit) (plumbing.Hash, error) {
+	r, err := git.PlainOpen(dir)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("open: %w", err)
+	}
+	head, err := r.Head()
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("head: %w", err)
+	}
+	prev, err := r.CommitObject(head.Hash())
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	wt, err := r.Worktree()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != ".git" {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+	for p, content := range c.Files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("add: %w", err)
+	}
+	sig := &object.Signature{Name: "Test", Email: "test@dynupd.invalid", When: prev.Author.When.Add(time.Hour)}
+	msg := c.Message
+	if msg == "" {
+		msg = "appended commit"
+	}
+	h, err := wt.Commit(msg, &git.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true})
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("commit: %w", err)
+	}
+	if c.Tag != "" {
+		if _, err := r.CreateTag(c.Tag, h, nil); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("tag %s: %w", c.Tag, err)
+		}
+	}
+	return h, nil
 }

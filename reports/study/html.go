@@ -1,0 +1,299 @@
+package study
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/dynupd/dynupd-analyze/analyzer"
+	"github.com/dynupd/dynupd-analyze/classifiers"
+)
+
+// The HTML report is one self-contained file: inline CSS and script, the
+// figures as inline SVG, and every commit with its findings. Nothing is
+// fetched when it is viewed. The commit table is filtered by verdict, kind
+// and text; the filter state lives in the URL fragment
+// (#verdict=unknown&kind=fix&q=redis), so a filtered view can be linked.
+
+type htmlCommit struct {
+	Hash, Short, Date, Kind, Verdict, Tier, Subject string
+	Deciding                                        string
+	Findings                                        []htmlFinding
+	Search                                          string
+}
+
+type htmlFinding struct {
+	Rule, Verdict, Entity, Message, Old, New, Closure string
+}
+
+type htmlData struct {
+	R        *Report
+	Title    string
+	Verdicts []string
+	Kinds    []string
+	Tiers    []htmlTier
+	Rows     []htmlRow
+	Figures  []htmlFigure
+	Commits  []htmlCommit
+	Sections []htmlSection
+}
+
+type htmlTier struct {
+	Name, Share, Changing  string
+	Count, Of, CCount, COf int
+}
+
+type htmlRow struct {
+	Verdict string
+	Count   int
+	Share   string
+}
+
+type htmlFigure struct {
+	Title, Caption string
+	SVG            template.HTML
+}
+
+type htmlSection struct {
+	Title, Intro, Key string
+	Rows              []*Breakdown
+}
+
+var xmlProlog = regexp.MustCompile(`(?s)^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?`)
+
+// inlineSVG prepares an SVG document for inlining: no XML prolog, and
+// nothing but an <svg> element (anything else is dropped).
+func inlineSVG(b []byte) template.HTML {
+	s := xmlProlog.ReplaceAllString(string(b), "")
+	if !strings.HasPrefix(strings.TrimSpace(s), "<svg") || strings.Contains(strings.ToLower(s), "<script") {
+		return ""
+	}
+	return template.HTML(s) // our own plotting output, checked above
+}
+
+func loc(l *classifiers.Loc) string {
+	if l == nil {
+		return ""
+	}
+	if l.Line > 0 {
+		return fmt.Sprintf("%s:%d", l.File, l.Line)
+	}
+	return l.File
+}
+
+// WriteHTML renders the study as one self-contained HTML file. results
+// give the commit table; they may be nil for a report without it.
+func WriteHTML(w io.Writer, r *Report, figs []Figure, results []*analyzer.Result) error {
+	d := htmlData{R: r, Title: "Live-patchability study: " + r.Meta.Repository}
+	for _, v := range classifiers.Verdicts {
+		d.Verdicts = append(d.Verdicts, v.String())
+		s := r.VerdictShares[v.String()]
+		d.Rows = append(d.Rows, htmlRow{Verdict: v.String(), Count: s.Count, Share: s.Percent()})
+	}
+	d.Kinds = append(d.Kinds, Kinds...)
+	for _, t := range []string{"T0", "T1", "T2"} {
+		a, c := r.Tiers[t], r.Changing[t]
+		d.Tiers = append(d.Tiers, htmlTier{Name: tierNames[t], Count: a.Count, Of: a.Of, Share: a.Percent(), CCount: c.Count, COf: c.Of, Changing: c.Percent()})
+	}
+	for _, f := range figs {
+		d.Figures = append(d.Figures, htmlFigure{Title: f.Title, Caption: f.Caption, SVG: inlineSVG(f.SVG)})
+	}
+	d.Sections = []htmlSection{
+		{Title: "By change kind", Intro: "What share of bug-fix and performance changes could have shipped as live patches (K42's question).", Key: "kind", Rows: r.ByKind},
+		{Title: "By year", Key: "year", Rows: r.ByYear},
+		{Title: "By top-level directory", Intro: "A commit counts in every top-level directory it touches, with the most severe verdict of its files there.", Key: "directory", Rows: firstBreakdowns(r.ByDir, 30)},
+	}
+	if r.Functions != nil && r.Functions.Commits > 0 {
+		d.Sections = append([]htmlSection{{Title: "Per changed function", Intro: "Each function or method a commit's findings name counts once per commit, with the most severe verdict of those findings.", Key: "unit", Rows: []*Breakdown{r.Functions}}}, d.Sections...)
+	}
+	for _, res := range results {
+		c := htmlCommit{Hash: res.Commit, Short: short(res.Commit), Kind: res.Kind, Verdict: res.Verdict.String(), Tier: res.Tier.String(),
+			Subject: res.Subject, Deciding: strings.Join(Deciding(res), " ")}
+		if !res.Date.IsZero() {
+			c.Date = res.Date.UTC().Format("2006-01-02")
+		}
+		if c.Kind == "" {
+			c.Kind = "other"
+		}
+		for _, f := range res.Findings {
+			c.Findings = append(c.Findings, htmlFinding{Rule: f.Rule, Verdict: f.Verdict.String(), Entity: f.Entity, Message: f.Message,
+				Old: loc(f.Old), New: loc(f.New), Closure: strings.Join(f.Closure, ", ")})
+		}
+		c.Search = strings.ToLower(strings.Join([]string{c.Hash, c.Subject, c.Deciding, c.Kind, c.Verdict}, " "))
+		d.Commits = append(d.Commits, c)
+	}
+	var buf bytes.Buffer
+	if err := htmlTmpl.Execute(&buf, d); err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+	"verdictCount": func(b *Breakdown, v string) int { return b.Verdicts[v] },
+	"tier":         func(b *Breakdown, t string) string { s := b.Tiers[t]; return s.Percent() },
+	"ctier":        func(b *Breakdown, t string) string { s := b.Changing[t]; return s.Percent() },
+	"date":         func(r *Report) string { return r.Meta.Date.UTC().Format("2006-01-02 15:04:05 UTC") },
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.v-no-op{color:#555}.v-live-patchable{color:#007a33}.v-interface-internal{color:#0063a5}
+.v-state-transfer{color:#a15c00}.v-interface-external{color:#b0006a}.v-not-patchable{color:#b00020}.v-unknown{color:#6b3fa0;font-weight:bold}
+figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#555}
+#filters{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ddd}
+#filters label{margin-right:1em}
+details summary{cursor:pointer}
+.findings td{font-size:.85em}
+code{font-size:.9em}
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+
+<h2 id="reproducibility">Reproducibility</h2>
+<table id="meta">
+<tr><th>tool version</th><td>{{.R.Meta.Tool}}</td></tr>
+<tr><th>rules version</th><td>{{.R.Meta.Rules}}</td></tr>
+<tr><th>config hash</th><td>{{.R.Meta.ConfigHash}}</td></tr>
+<tr><th>kinds rule hash</th><td>{{.R.Meta.KindsHash}}</td></tr>
+<tr><th>repository</th><td>{{.R.Meta.Repository}}</td></tr>
+<tr><th>HEAD</th><td><code>{{.R.Meta.Head}}</code></td></tr>
+<tr><th>range</th><td>{{.R.Meta.Range}}</td></tr>
+<tr><th>command line</th><td><code>{{.R.Meta.CommandLine}}</code></td></tr>
+<tr><th>date</th><td>{{date .R}}</td></tr>
+</table>
+
+<h2 id="headline">Headline</h2>
+<table id="exclusions">
+<tr><th>commits</th><th>count</th></tr>
+<tr><td>analysed</td><td class="n">{{.R.Analysed}}</td></tr>
+<tr><td>excluded: merges (skipped; their changes are in the commits merged)</td><td class="n">{{.R.Exclusions.Merges}}</td></tr>
+<tr><td>excluded: no file kept by the path filter</td><td class="n">{{.R.Exclusions.Filtered}}</td></tr>
+<tr><td>of the analysed, no-op only (left out of the program-changing denominator)</td><td class="n">{{.R.Exclusions.NoOpOnly}}</td></tr>
+<tr><td>of the analysed, with files not analysed (size, binary, missing blob, submodule)</td><td class="n">{{.R.Exclusions.Skipped}}</td></tr>
+</table>
+<table id="verdicts">
+<tr><th>verdict</th><th>commits</th><th>share of analysed</th></tr>
+{{range .Rows}}<tr><td class="v-{{.Verdict}}">{{.Verdict}}</td><td class="n">{{.Count}}</td><td class="n">{{.Share}}</td></tr>
+{{end}}</table>
+<table id="tiers">
+<tr><th>tier</th><th>numerator</th><th>denominator</th><th>share</th><th>program-changing numerator</th><th>denominator</th><th>share</th></tr>
+{{range .Tiers}}<tr><td>{{.Name}}</td><td class="n">{{.Count}}</td><td class="n">{{.Of}}</td><td class="n">{{.Share}}</td><td class="n">{{.CCount}}</td><td class="n">{{.COf}}</td><td class="n">{{.Changing}}</td></tr>
+{{end}}</table>
+
+{{$verdicts := .Verdicts}}
+{{range .Sections}}
+<h2>{{.Title}}</h2>
+{{if .Intro}}<p>{{.Intro}}</p>{{end}}
+<table class="breakdown">
+<tr><th>{{.Key}}</th><th>changes</th>{{range $verdicts}}<th class="v-{{.}}">{{.}}</th>{{end}}<th>T0</th><th>T1</th><th>T2</th><th>T0 / T1 / T2 program-changing</th></tr>
+{{range $b := .Rows}}<tr><td>{{$b.Key}}</td><td class="n">{{$b.Commits}}</td>{{range $verdicts}}<td class="n">{{verdictCount $b .}}</td>{{end}}<td class="n">{{tier $b "T0"}}</td><td class="n">{{tier $b "T1"}}</td><td class="n">{{tier $b "T2"}}</td><td class="n">{{ctier $b "T0"}} / {{ctier $b "T1"}} / {{ctier $b "T2"}}</td></tr>
+{{end}}</table>
+{{end}}
+
+<h2>By rule</h2>
+<table id="rules">
+<tr><th>rule</th><th>verdict</th><th>decides</th><th>share of analysed</th><th>fires</th></tr>
+{{range .R.ByRule}}<tr><td>{{.Rule}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td class="n">{{.Decides}}</td><td class="n">{{.Share.Percent}}</td><td class="n">{{.Fires}}</td></tr>
+{{end}}</table>
+
+{{if .R.Releases}}
+<h2>By release</h2>
+<table id="releases">
+<tr><th>release</th><th>verdict</th><th>tier</th><th>deciding rules</th><th>functions + / − / ~</th><th>types + / − / ~</th><th>globals + / − / ~</th><th>findings</th></tr>
+{{range .R.Releases}}<tr><td>{{.Name}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Tier}}</td><td>{{range .Deciding}}{{.}} {{end}}</td><td>{{.Functions.Added}} / {{.Functions.Removed}} / {{.Functions.Changed}}</td><td>{{.Types.Added}} / {{.Types.Removed}} / {{.Types.Changed}}</td><td>{{.Globals.Added}} / {{.Globals.Removed}} / {{.Globals.Changed}}</td><td class="n">{{.Findings}}</td></tr>
+{{end}}</table>
+{{end}}
+
+{{if .Figures}}
+<h2 id="figures">Figures</h2>
+{{range .Figures}}<figure class="figure">{{.SVG}}<figcaption><b>{{.Title}}.</b> {{.Caption}}</figcaption></figure>
+{{end}}
+{{end}}
+
+{{if .Commits}}
+<h2 id="commits">Commits</h2>
+<div id="filters">
+<label>verdict <select id="f-verdict"><option value="">all</option>{{range .Verdicts}}<option value="{{.}}">{{.}}</option>{{end}}</select></label>
+<label>kind <select id="f-kind"><option value="">all</option>{{range .Kinds}}<option value="{{.}}">{{.}}</option>{{end}}</select></label>
+<label>text <input id="f-q" type="search" placeholder="hash, subject or rule"></label>
+<span id="shown"></span>
+</div>
+<table id="commit-table">
+<thead><tr><th>commit</th><th>date</th><th>kind</th><th>verdict</th><th>tier</th><th>deciding rules</th><th>subject and findings</th></tr></thead>
+<tbody>
+{{range .Commits}}<tr class="commit" data-verdict="{{.Verdict}}" data-kind="{{.Kind}}" data-search="{{.Search}}">
+<td><code title="{{.Hash}}">{{.Short}}</code></td><td>{{.Date}}</td><td>{{.Kind}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Tier}}</td><td>{{.Deciding}}</td>
+<td><details><summary>{{.Subject}}</summary>
+<table class="findings"><tr><th>rule</th><th>verdict</th><th>entity</th><th>message</th><th>old</th><th>new</th><th>closure</th></tr>
+{{range .Findings}}<tr><td>{{.Rule}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Entity}}</td><td>{{.Message}}</td><td>{{.Old}}</td><td>{{.New}}</td><td>{{.Closure}}</td></tr>
+{{end}}</table></details></td></tr>
+{{end}}</tbody>
+</table>
+<script>
+(function () {
+  var v = document.getElementById('f-verdict'), k = document.getElementById('f-kind'), q = document.getElementById('f-q');
+  var rows = Array.prototype.slice.call(document.querySelectorAll('#commit-table tr.commit'));
+  var shown = document.getElementById('shown');
+  function fromHash() {
+    var h = {};
+    location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
+      var i = kv.indexOf('=');
+      if (i > 0) { h[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); }
+    });
+    if (h.verdict !== undefined) { v.value = h.verdict; }
+    if (h.kind !== undefined) { k.value = h.kind; }
+    if (h.q !== undefined) { q.value = h.q; }
+  }
+  function apply() {
+    var want = v.value, kind = k.value, text = q.value.toLowerCase(), n = 0;
+    rows.forEach(function (r) {
+      var ok = (!want || r.getAttribute('data-verdict') === want) && (!kind || r.getAttribute('data-kind') === kind) &&
+        (!text || r.getAttribute('data-search').indexOf(text) >= 0);
+      r.style.display = ok ? '' : 'none';
+      if (ok) { n++; }
+    });
+    shown.textContent = n + ' of ' + rows.length + ' commits shown';
+    shown.setAttribute('data-shown', String(n));
+  }
+  function toHash() {
+    var parts = [];
+    if (v.value) { parts.push('verdict=' + encodeURIComponent(v.value)); }
+    if (k.value) { parts.push('kind=' + encodeURIComponent(k.value)); }
+    if (q.value) { parts.push('q=' + encodeURIComponent(q.value)); }
+    history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname);
+  }
+  [v, k].forEach(function (e) { e.addEventListener('change', function () { apply(); toHash(); }); });
+  q.addEventListener('input', function () { apply(); toHash(); });
+  window.addEventListener('hashchange', function () { fromHash(); apply(); });
+  fromHash();
+  apply();
+})();
+</script>
+{{end}}
+
+<h2>Method</h2>
+<p>Verdicts, rules and tiers are those of TAXONOMY.md (rules version {{.R.Meta.Rules}}). A commit is diffed against its first parent; its verdict is the most severe of its findings; <code>unknown</code> is never folded into another row. Tiers are cumulative: T0 = no-op + live-patchable (Ksplice's "no new code"), T1 = T0 + interface-internal (K42's figure with interface-change support), T2 = T1 + state-transfer; they are given over all analysed commits and over the commits that change the program. Change kinds: {{.R.Meta.KindsRule}}.</p>
+</body>
+</html>
+`))
