@@ -161,7 +161,11 @@ type Report struct {
 	ByYear    []*Breakdown `json:"by_year"`
 	ByDir     []*Breakdown `json:"by_directory"`
 	ByRule    []RuleStat   `json:"by_rule"`
+	// Releases (with --by-release) are the net changes between
+	// consecutive tags; ByRelease groups the analysed commits by the
+	// release that first contains them, in release order.
 	Releases  []Release    `json:"releases,omitempty"`
+	ByRelease []*Breakdown `json:"by_release,omitempty"`
 }
 
 // Kinds lists the change kinds in report order.
