@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -86,4 +87,55 @@ func trimZeros(s string) string {
 		s = s[1:]
 	}
 	return s
+}
+
+// ReleaseGroups names, for every commit reachable from HEAD or from one of
+// the tags, the release that first contains it: "PREV..TAG" for the
+// consecutive pair it lands in, "..TAG" before the first tag, and
+// "TAG..HEAD" after the last one (unreleased).
+func (a *Analyzer) ReleaseGroups(ctx context.Context, tags []Tag) (map[string]string, []string, error) {
+	r, err := history.Open(a.path, history.OpenOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	var tips []plumbing.Hash
+	var names []string
+	prev := ""
+	for _, t := range tags {
+		tips = append(tips, t.Commit)
+		names = append(names, prev+".."+t.Name)
+		prev = t.Name
+	}
+	if head, err := r.Head(); err == nil {
+		tips = append(tips, head)
+		if prev == "" {
+			names = append(names, "HEAD")
+		} else {
+			names = append(names, prev+"..HEAD")
+		}
+	}
+	part, err := r.Partition(ctx, tips)
+	if err != nil {
+		return nil, nil, fmt.Errorf("group commits by release: %w", err)
+	}
+	out := make(map[string]string, len(part))
+	for h, i := range part {
+		out[h.String()] = names[i]
+	}
+	return out, names, nil
+}
+
+// Resolve names the commit a revision resolves to.
+func (a *Analyzer) Resolve(rev string) (string, error) {
+	r, err := history.Open(a.path, history.OpenOptions{})
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	h, err := r.Resolve(rev)
+	if err != nil {
+		return "", err
+	}
+	return h.String(), nil
 }

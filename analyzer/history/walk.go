@@ -201,3 +201,23 @@ func (r *Repo) reach(ctx context.Context, tips []plumbing.Hash, firstParent bool
 func (r *Repo) HasObject(h plumbing.Hash) bool {
 	return r.st.HasEncodedObject(h) == nil
 }
+
+// Partition assigns every commit reachable from the tips to the first tip
+// (in the order given) that reaches it: the release that first contains
+// it. The result maps a commit to the index of its tip.
+func (r *Repo) Partition(ctx context.Context, tips []plumbing.Hash) (map[plumbing.Hash]int, error) {
+	out := map[plumbing.Hash]int{}
+	stop := map[plumbing.Hash]bool{}
+	for i, tip := range tips {
+		var got []plumbing.Hash
+		err := r.reach(ctx, []plumbing.Hash{tip}, false, stop, func(c *object.Commit) { got = append(got, c.Hash) })
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range got {
+			stop[h] = true
+			out[h] = i
+		}
+	}
+	return out, nil
+}

@@ -106,6 +106,9 @@ func WriteHTML(w io.Writer, r *Report, figs []Figure, results []*analyzer.Result
 		{Title: "By year", Key: "year", Rows: r.ByYear},
 		{Title: "By top-level directory", Intro: "A commit counts in every top-level directory it touches, with the most severe verdict of its files there.", Key: "directory", Rows: firstBreakdowns(r.ByDir, 30)},
 	}
+	if len(r.ByRelease) > 0 {
+		d.Sections = append(d.Sections, htmlSection{Title: "Commits by release", Intro: "Each commit counts in the release that first contains it.", Key: "release", Rows: r.ByRelease})
+	}
 	if r.Functions != nil && r.Functions.Commits > 0 {
 		d.Sections = append([]htmlSection{{Title: "Per changed function", Intro: "Each function or method a commit's findings name counts once per commit, with the most severe verdict of those findings.", Key: "unit", Rows: []*Breakdown{r.Functions}}}, d.Sections...)
 	}

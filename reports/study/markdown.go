@@ -61,6 +61,10 @@ func WriteMarkdown(w io.Writer, r *Report, figs []Figure) error {
 	writeBreakdowns(b, "kind", r.ByKind)
 	fmt.Fprintf(b, "\n## By year\n\n")
 	writeBreakdowns(b, "year", r.ByYear)
+	if len(r.ByRelease) > 0 {
+		fmt.Fprintf(b, "\n## Commits by release\n\nEach commit counts in the release that first contains it.\n\n")
+		writeBreakdowns(b, "release", r.ByRelease)
+	}
 	fmt.Fprintf(b, "\n## By top-level directory\n\nA commit counts in every top-level directory it touches, with the most severe verdict of its files there.\n\n")
 	writeBreakdowns(b, "directory", firstBreakdowns(r.ByDir, 30))
 	fmt.Fprintf(b, "\n## By rule\n\nHow often each rule decides a commit (its verdict is the commit's) and how often it fires at all.\n\n| rule | verdict | decides | share of analysed | fires |\n|---|---|---|---|---|\n")

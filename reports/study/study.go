@@ -401,3 +401,29 @@ func ReleaseOf(from, to string, r *analyzer.Result) Release {
 	}
 	return rel
 }
+
+// GroupByRelease fills ByRelease: the results grouped by the release that
+// first contains their commit (of maps a commit to its release name), in
+// the release order given; releases without analysed commits are left out,
+// and commits of no release are grouped under "other".
+func (r *Report) GroupByRelease(results []*analyzer.Result, of map[string]string, order []string) {
+	groups := map[string]*Breakdown{}
+	for _, res := range results {
+		name, ok := of[res.Commit]
+		if !ok {
+			name = "other"
+		}
+		if groups[name] == nil {
+			groups[name] = newBreakdown(name)
+		}
+		groups[name].add(res.Verdict)
+	}
+	r.ByRelease = nil
+	for _, name := range append(append([]string(nil), order...), "other") {
+		if b := groups[name]; b != nil {
+			b.finish()
+			r.ByRelease = append(r.ByRelease, b)
+			delete(groups, name)
+		}
+	}
+}
