@@ -40,7 +40,7 @@ func TestTypedEnvIsOffline(t *testing.T) {
 }
 
 func TestVersionLess(t *testing.T) {
-	for _, c := range [][2]string{{"v1.9", "v1.10"}, {"0.9.2", "1.1.0"}, {"2.0.0", "2.0.1"}, {"v1.2", "v1.2.1"}, {"a", "b"}} {
+	for _, c := range [][2]string{{"v1.9", "v1.10"}, {"0.9.2", "1.1.0"}, {"2.0.0", "2.0.1"}, {"v1.2", "v1.2.1"}, {"a", "b"}, {"2.1.1pre1", "2.1.1"}, {"v2.0.0-rc1", "v2.0.0"}, {"2.0rc2", "2.0.1"}, {"v3.0.0-beta", "v3.0.0-rc1"}, {"1.0", "1.0.1-rc1"}} {
 		if !versionLess(c[0], c[1]) || versionLess(c[1], c[0]) {
 			t.Errorf("want %s before %s", c[0], c[1])
 		}

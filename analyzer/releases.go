@@ -20,8 +20,9 @@ type Tag struct {
 }
 
 // Tags lists the repository's tags whose names match one of the globs
-// (every tag when there is none), in release order: by the date of the
-// commit they name, then by version-aware name order.
+// (every tag when there is none), in release order: an ancestor before its
+// descendants (by generation number), then by the author and committer
+// dates of the commits they name, then by version-aware name order.
 func (a *Analyzer) Tags(globs []string) ([]Tag, error) {
 	r, err := history.Open(a.path, history.OpenOptions{})
 	if err != nil {
@@ -33,6 +34,8 @@ func (a *Analyzer) Tags(globs []string) ([]Tag, error) {
 		return nil, err
 	}
 	var out []Tag
+	var tips []plumbing.Hash
+	authored := map[plumbing.Hash]time.Time{}
 	for name, h := range all {
 		if len(globs) > 0 && !config.Match(globs, name) {
 			continue
@@ -42,18 +45,32 @@ func (a *Analyzer) Tags(globs []string) ([]Tag, error) {
 			return nil, fmt.Errorf("tag %s: %w", name, err)
 		}
 		out = append(out, Tag{Name: name, Commit: h, When: c.Committer.When})
+		tips = append(tips, h)
+		authored[h] = c.Author.When
+	}
+	gen, err := r.Generations(context.Background(), tips)
+	if err != nil {
+		return nil, fmt.Errorf("order tags: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if !out[i].When.Equal(out[j].When) {
-			return out[i].When.Before(out[j].When)
+		a, b := out[i], out[j]
+		if ga, gb := gen[a.Commit], gen[b.Commit]; ga != gb {
+			return ga < gb
 		}
-		return versionLess(out[i].Name, out[j].Name)
+		if ta, tb := authored[a.Commit], authored[b.Commit]; !ta.Equal(tb) {
+			return ta.Before(tb)
+		}
+		if !a.When.Equal(b.When) {
+			return a.When.Before(b.When)
+		}
+		return versionLess(a.Name, b.Name)
 	})
 	return out, nil
 }
 
 // versionLess orders names with numbers compared as numbers ("v1.10" after
-// "v1.9").
+// "v1.9") and pre-releases before their release ("2.0rc1", "2.0-beta" and
+// "2.0pre1" before "2.0"; "2.0.1" after it).
 func versionLess(a, b string) bool {
 	for a != "" && b != "" {
 		da, db := digits(a), digits(b)
@@ -67,11 +84,34 @@ func versionLess(a, b string) bool {
 			continue
 		}
 		if a[0] != b[0] {
+			if pa, pb := preRelease(a), preRelease(b); pa != pb {
+				return pa
+			}
 			return a[0] < b[0]
 		}
 		a, b = a[1:], b[1:]
 	}
-	return len(a) < len(b)
+	switch {
+	case a == "" && b == "":
+		return false
+	case a == "":
+		return !preRelease(b)
+	default:
+		return preRelease(a)
+	}
+}
+
+// preRelease reports whether what follows a version marks a pre-release:
+// a letter, or '-', '~' or '_' followed by a letter.
+func preRelease(rest string) bool {
+	if rest[0] == '~' {
+		return true
+	}
+	if (rest[0] == '-' || rest[0] == '_') && len(rest) > 1 {
+		rest = rest[1:]
+	}
+	c := rest[0] | 0x20
+	return c >= 'a' && c <= 'z'
 }
 
 func digits(s string) int {

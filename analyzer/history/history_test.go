@@ -98,3 +98,48 @@ func TestDiffRenamesAndBareRepos(t *testing.T) {
 		t.Log("hooks exist but are never run")
 	}
 }
+
+// TestGenerationsAndPartition checks release ordering and grouping on a
+// history with a side branch merged back:
+//
+//	0 ─ 1 ─ 2 ─ 4(merge of 3)
+//	     └─ 3 ─┘
+func TestGenerationsAndPartition(t *testing.T) {
+	dir := t.TempDir()
+	hs, err := testrepo.Build(dir, []testrepo.Commit{
+		{Files: map[string]string{"a": "0"}},
+		{Files: map[string]string{"a": "1"}},
+		{Files: map[string]string{"a": "2"}},
+		{Files: map[string]string{"a": "1", "b": "3"}, Parents: []int{1}},
+		{Files: map[string]string{"a": "2", "b": "3"}, Parents: []int{2, 3}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	gen, err := r.Generations(context.Background(), []plumbing.Hash{hs[4], hs[3]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int{1, 2, 3, 3, 4}
+	for i, h := range hs {
+		if gen[h] != want[i] {
+			t.Errorf("commit %d: generation %d, want %d", i, gen[h], want[i])
+		}
+	}
+	// Releases at 1, 3 and 4: each commit goes to the first release that
+	// reaches it.
+	part, err := r.Partition(context.Background(), []plumbing.Hash{hs[1], hs[3], hs[4]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []int{0, 0, 2, 1, 2} {
+		if part[hs[i]] != w {
+			t.Errorf("commit %d in release %d, want %d", i, part[hs[i]], w)
+		}
+	}
+}

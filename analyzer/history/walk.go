@@ -221,3 +221,62 @@ func (r *Repo) Partition(ctx context.Context, tips []plumbing.Hash) (map[plumbin
 	}
 	return out, nil
 }
+
+// Generations gives every commit reachable from the tips its generation
+// number: 1 for a root commit, else one more than its highest parent. An
+// ancestor always has a lower generation than its descendants, so sorting
+// by it orders releases along the history even when their dates do not
+// (imported histories often share one committer date).
+func (r *Repo) Generations(ctx context.Context, tips []plumbing.Hash) (map[plumbing.Hash]int, error) {
+	gen := map[plumbing.Hash]int{}
+	parents := map[plumbing.Hash][]plumbing.Hash{}
+	type frame struct {
+		h        plumbing.Hash
+		expanded bool
+	}
+	stack := make([]frame, 0, len(tips))
+	for _, t := range tips {
+		stack = append(stack, frame{h: t})
+	}
+	n := 0
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if _, done := gen[f.h]; done {
+			continue
+		}
+		if f.expanded {
+			g := 0
+			for _, p := range parents[f.h] {
+				g = max(g, gen[p])
+			}
+			gen[f.h] = g + 1
+			delete(parents, f.h)
+			continue
+		}
+		if _, pending := parents[f.h]; pending {
+			continue // on the stack already (reached twice before finishing)
+		}
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		c, err := r.r.CommitObject(f.h)
+		var ps []plumbing.Hash
+		if err == nil {
+			ps = c.ParentHashes
+		} else if len(gen) == 0 && len(parents) == 0 {
+			return nil, fmt.Errorf("read commit %s: %w", f.h, err)
+		}
+		// A commit we cannot read (a shallow boundary's parent) is a root.
+		parents[f.h] = ps
+		stack = append(stack, frame{h: f.h, expanded: true})
+		for _, p := range ps {
+			if _, done := gen[p]; !done {
+				stack = append(stack, frame{h: p})
+			}
+		}
+	}
+	return gen, nil
+}

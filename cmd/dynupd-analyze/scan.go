@@ -47,13 +47,7 @@ and counted unless --merges is given.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "table", "output format: table, json, jsonl or csv")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
-	fl.StringVar(&f.since, "since", "", "only commits committed on or after this date")
-	fl.StringVar(&f.until, "until", "", "only commits committed on or before this date")
-	fl.BoolVar(&f.firstParent, "first-parent", false, "follow only the first parent of merges")
-	fl.StringArrayVar(&f.paths, "paths", nil, "only files matching this glob (repeatable; ** crosses directories)")
-	fl.IntVar(&f.maxCommits, "max-commits", 0, "stop after this many commits (0: all)")
-	fl.BoolVar(&f.merges, "merges", false, "analyse merge commits against their first parent instead of skipping them")
-	fl.StringVar(&f.maxFileSize, "max-file-size", "", "skip files larger than this (default 2MiB, or the config's max-file-size)")
+	addScanFilterFlags(cmd, f)
 	return cmd
 }
 
