@@ -218,7 +218,11 @@ func (t *tierName) UnmarshalText(b []byte) error {
 type endLines map[int64]map[int][2]sql.NullInt64
 
 func queryEndLines(ctx context.Context, db *sql.DB, query string, arg any) (endLines, error) {
-	rows, err := db.QueryContext(ctx, query, arg)
+	return queryEndLinesArgs(ctx, db, query, arg)
+}
+
+func queryEndLinesArgs(ctx context.Context, db *sql.DB, query string, args ...any) (endLines, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("finding end lines: %w", err)
 	}

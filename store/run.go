@@ -512,3 +512,70 @@ func nullBytes(b []byte) any {
 	}
 	return string(b)
 }
+
+// Stored returns, in two queries, the results stored under this run's key
+// for the commits asked for: results by hash, and the set of those the
+// path filter left out. Commits not stored are in neither. It flushes the
+// run's buffered writes first.
+func (r *Run) Stored(ctx context.Context, commits []string) (map[string]*analyzer.Result, map[string]bool, error) {
+	if err := r.Flush(ctx); err != nil {
+		return nil, nil, err
+	}
+	want := make(map[string]bool, len(commits))
+	for _, c := range commits {
+		want[c] = true
+	}
+	rows, err := r.db.sql.QueryContext(ctx, `SELECT id, hash, filtered, result, message, entities FROM commits WHERE `+keyWhere, r.keyArgs()...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stored commits: %w", err)
+	}
+	defer rows.Close()
+	results := map[string]*analyzer.Result{}
+	filtered := map[string]bool{}
+	byID := map[int64]*analyzer.Result{}
+	for rows.Next() {
+		var (
+			id                        int64
+			hash                      string
+			filt                      bool
+			result, message, entities sql.NullString
+		)
+		if err := rows.Scan(&id, &hash, &filt, &result, &message, &entities); err != nil {
+			return nil, nil, fmt.Errorf("stored commits: %w", err)
+		}
+		if !want[hash] {
+			continue
+		}
+		r.ids[hash] = id
+		if filt {
+			filtered[hash] = true
+			continue
+		}
+		res, err := decodeResult(hash, result, message, entities)
+		if err != nil {
+			return nil, nil, err
+		}
+		results[hash] = res
+		if len(res.Findings) > 0 {
+			byID[id] = res
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("stored commits: %w", err)
+	}
+	rows.Close()
+	if len(byID) == 0 {
+		return results, filtered, nil
+	}
+	ends, err := queryEndLinesArgs(ctx, r.db.sql, `SELECT f.commit_id, f.seq, f.old_end_line, f.new_end_line FROM findings f JOIN commits c ON c.id = f.commit_id
+		WHERE c.repository_id = ? AND c.tool_version = ? AND c.rules_version = ? AND c.config_hash = ?`, r.keyArgs()...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stored commits: %w", err)
+	}
+	for id, res := range byID {
+		if err := ends.apply(id, res); err != nil {
+			return nil, nil, err
+		}
+	}
+	return results, filtered, nil
+}

@@ -643,3 +643,26 @@ func TestDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestStored loads many commits at once: the results asked for, filtered
+// ones apart, end lines restored, other keys and unasked commits left out.
+func TestStored(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, filepath.Join(t.TempDir(), "study.db"))
+	run := begin(t, db, info("/src/repo", "c1"))
+	must(t, run.PutFiltered(ctx, 0, hashOf(0)))
+	for i := 1; i < 6; i++ {
+		must(t, run.Put(ctx, i, sample(i)))
+	}
+	other := begin(t, db, info("/src/repo", "c2"))
+	must(t, other.Put(ctx, 0, sample(7)))
+	must(t, other.Flush(ctx))
+	res, filtered, err := run.Stored(ctx, []string{hashOf(0), hashOf(2), hashOf(3), hashOf(7), hashOf(9)})
+	must(t, err)
+	if len(res) != 2 || !reflect.DeepEqual(filtered, map[string]bool{hashOf(0): true}) {
+		t.Fatalf("stored: %d results, filtered %v", len(res), filtered)
+	}
+	assertSame(t, sample(2), res[hashOf(2)])
+	assertSame(t, sample(3), res[hashOf(3)])
+	must(t, run.Reuse(ctx, 7, hashOf(2)))
+}

@@ -254,28 +254,24 @@ func analyseWithStore(ctx context.Context, a *analyzer.Analyzer, commits []*hist
 	var todoIdx []int
 	reused := 0
 	if run != nil {
-		known, err := run.Known(ctx)
+		hashes := make([]string, len(commits))
+		for i, c := range commits {
+			hashes[i] = c.Hash.String()
+		}
+		stored, storedFiltered, err := run.Stored(ctx, hashes)
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		for i, c := range commits {
-			h := c.Hash.String()
-			if !known[h] {
-				todo, todoIdx = append(todo, c), append(todoIdx, i)
-				continue
-			}
-			res, filtered, found, err := run.Lookup(ctx, h)
-			if err != nil {
-				return nil, 0, 0, err
-			}
-			if !found {
-				todo, todoIdx = append(todo, c), append(todoIdx, i)
+		for i, h := range hashes {
+			res, ok := stored[h]
+			if !ok && !storedFiltered[h] {
+				todo, todoIdx = append(todo, commits[i]), append(todoIdx, i)
 				continue
 			}
 			if err := run.Reuse(ctx, i, h); err != nil {
 				return nil, 0, 0, err
 			}
-			slots[i], isFiltered[i] = res, filtered
+			slots[i], isFiltered[i] = res, storedFiltered[h]
 			reused++
 		}
 	} else {
@@ -503,6 +499,10 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if err := write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)

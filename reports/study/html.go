@@ -22,7 +22,25 @@ type htmlCommit struct {
 	Hash, Short, Date, Kind, Verdict, Tier, Subject string
 	Deciding                                        string
 	Findings                                        []htmlFinding
-	Search                                          string
+	// More counts the findings left out of the page (findings.csv has
+	// them all).
+	More   int
+	Search string
+}
+
+// The page keeps the first findings of a commit and the first members of
+// a closure, so a history of tens of thousands of commits stays a file a
+// browser opens; findings.csv and results.jsonl have everything.
+const (
+	htmlMaxFindings = 25
+	htmlMaxClosure  = 12
+)
+
+func clipList(s []string, n int) string {
+	if len(s) <= n {
+		return strings.Join(s, ", ")
+	}
+	return strings.Join(s[:n], ", ") + fmt.Sprintf(", … (%d more)", len(s)-n)
 }
 
 type htmlFinding struct {
@@ -121,9 +139,13 @@ func WriteHTML(w io.Writer, r *Report, figs []Figure, results []*analyzer.Result
 		if c.Kind == "" {
 			c.Kind = "other"
 		}
-		for _, f := range res.Findings {
+		for i, f := range res.Findings {
+			if i == htmlMaxFindings {
+				c.More = len(res.Findings) - i
+				break
+			}
 			c.Findings = append(c.Findings, htmlFinding{Rule: f.Rule, Verdict: f.Verdict.String(), Entity: f.Entity, Message: f.Message,
-				Old: loc(f.Old), New: loc(f.New), Closure: strings.Join(f.Closure, ", ")})
+				Old: loc(f.Old), New: loc(f.New), Closure: clipList(f.Closure, htmlMaxClosure)})
 		}
 		c.Search = strings.ToLower(strings.Join([]string{c.Hash, c.Subject, c.Deciding, c.Kind, c.Verdict}, " "))
 		d.Commits = append(d.Commits, c)
@@ -250,7 +272,7 @@ code{font-size:.9em}
 <td><details><summary>{{.Subject}}</summary>
 <table class="findings"><tr><th>rule</th><th>verdict</th><th>entity</th><th>message</th><th>old</th><th>new</th><th>closure</th></tr>
 {{range .Findings}}<tr><td>{{.Rule}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Entity}}</td><td>{{.Message}}</td><td>{{.Old}}</td><td>{{.New}}</td><td>{{.Closure}}</td></tr>
-{{end}}</table></details></td></tr>
+{{end}}{{if .More}}<tr><td colspan="7">… {{.More}} more findings (all are in findings.csv)</td></tr>{{end}}</table></details></td></tr>
 {{end}}</tbody>
 </table>
 <script>

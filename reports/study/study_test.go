@@ -158,3 +158,25 @@ func TestWritersEscapeAndInclude(t *testing.T) {
 		t.Errorf("findings csv (%v):\n%s", err, fc.String())
 	}
 }
+
+func TestHTMLClipsLongCommits(t *testing.T) {
+	r := &analyzer.Result{Commit: "c", Verdict: classifiers.LivePatchable}
+	for i := range htmlMaxFindings + 5 {
+		f := fnd("C-FUNC-BODY", classifiers.LivePatchable, "func f"+strings.Repeat("x", i), "a.c")
+		for j := range htmlMaxClosure + 3 {
+			f.Closure = append(f.Closure, "member"+strings.Repeat("y", j))
+		}
+		r.Findings = append(r.Findings, f)
+	}
+	var h bytes.Buffer
+	if err := WriteHTML(&h, Build(Meta{}, []*analyzer.Result{r}, Exclusions{}), nil, []*analyzer.Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	s := h.String()
+	if n := strings.Count(s, "<td>func f"); n != htmlMaxFindings {
+		t.Errorf("%d findings shown, want %d", n, htmlMaxFindings)
+	}
+	if !strings.Contains(s, "… 5 more findings") || !strings.Contains(s, "… (3 more)") {
+		t.Error("clipped findings and closures are not announced")
+	}
+}
