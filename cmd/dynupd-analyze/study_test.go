@@ -286,7 +286,7 @@ func TestStudyHTMLInChromium(t *testing.T) {
 		return out.String()
 	}
 	dom := dump("")
-	for _, want := range []string{`id="verdicts"`, `id="tiers"`, `id="rules"`, `class="breakdown"`, "<svg", `data-shown="6"`, "6 of 6 commits shown"} {
+	for _, want := range []string{`id="verdicts"`, `id="tiers"`, `id="rules"`, `class="breakdown"`, "<svg", `data-shown="6"`, "6 of 6 commits match", `<tr class="commit"`} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered DOM lacks %s", want)
 		}
@@ -305,6 +305,17 @@ func TestStudyHTMLInChromium(t *testing.T) {
 	dom = dump("#verdict=interface-internal")
 	if !strings.Contains(dom, `data-shown="`+strconv.Itoa(want)+`"`) || want == 0 {
 		t.Errorf("verdict filter: want %d shown; DOM has %q", want, regexp.MustCompile(`data-shown="\d+"`).FindString(dom))
+	}
+	// Opening a commit (here through the fragment) draws its findings.
+	var widen string
+	for _, r := range recs[1:] {
+		if r[3] == "Widen run's result" {
+			widen = r[0]
+		}
+	}
+	dom = dump("#open=" + widen)
+	if !strings.Contains(dom, `<table class="findings">`) || !strings.Contains(dom, "<td>C-SIG-INTERNAL</td>") {
+		t.Errorf("opening commit %s does not show its findings", widen)
 	}
 	dom = dump("#kind=fix&q=cve")
 	if !strings.Contains(dom, `data-shown="1"`) {

@@ -18,14 +18,21 @@ import (
 // and text; the filter state lives in the URL fragment
 // (#verdict=unknown&kind=fix&q=redis), so a filtered view can be linked.
 
-type htmlCommit struct {
-	Hash, Short, Date, Kind, Verdict, Tier, Subject string
-	Deciding                                        string
-	Findings                                        []htmlFinding
-	// More counts the findings left out of the page (findings.csv has
-	// them all).
-	More   int
-	Search string
+// htmlCommitData is one commit of the page's data (short keys: the data
+// of a long history is most of the page): hash, date, kind, verdict, tier,
+// deciding rules, subject, findings as [rule, verdict, entity, message,
+// old, new, closure], and the number of findings left out (findings.csv
+// has them all).
+type htmlCommitData struct {
+	H string      `json:"h"`
+	D string      `json:"d"`
+	K string      `json:"k"`
+	V string      `json:"v"`
+	T string      `json:"t"`
+	R string      `json:"r"`
+	J string      `json:"j"`
+	F [][7]string `json:"f,omitempty"`
+	M int         `json:"m,omitempty"`
 }
 
 // The page keeps the first findings of a commit and the first members of
@@ -43,10 +50,6 @@ func clipList(s []string, n int) string {
 	return strings.Join(s[:n], ", ") + fmt.Sprintf(", … (%d more)", len(s)-n)
 }
 
-type htmlFinding struct {
-	Rule, Verdict, Entity, Message, Old, New, Closure string
-}
-
 type htmlData struct {
 	R        *Report
 	Title    string
@@ -55,8 +58,9 @@ type htmlData struct {
 	Tiers    []htmlTier
 	Rows     []htmlRow
 	Figures  []htmlFigure
-	Commits  []htmlCommit
-	Sections []htmlSection
+	// CommitData is the commit table's data, in the results' order.
+	CommitData []htmlCommitData
+	Sections   []htmlSection
 }
 
 type htmlTier struct {
@@ -131,24 +135,21 @@ func WriteHTML(w io.Writer, r *Report, figs []Figure, results []*analyzer.Result
 		d.Sections = append([]htmlSection{{Title: "Per changed function", Intro: "Each function or method a commit's findings name counts once per commit, with the most severe verdict of those findings.", Key: "unit", Rows: []*Breakdown{r.Functions}}}, d.Sections...)
 	}
 	for _, res := range results {
-		c := htmlCommit{Hash: res.Commit, Short: short(res.Commit), Kind: res.Kind, Verdict: res.Verdict.String(), Tier: res.Tier.String(),
-			Subject: res.Subject, Deciding: strings.Join(Deciding(res), " ")}
+		c := htmlCommitData{H: res.Commit, K: res.Kind, V: res.Verdict.String(), T: res.Tier.String(), J: res.Subject, R: strings.Join(Deciding(res), " ")}
 		if !res.Date.IsZero() {
-			c.Date = res.Date.UTC().Format("2006-01-02")
+			c.D = res.Date.UTC().Format("2006-01-02")
 		}
-		if c.Kind == "" {
-			c.Kind = "other"
+		if c.K == "" {
+			c.K = "other"
 		}
 		for i, f := range res.Findings {
 			if i == htmlMaxFindings {
-				c.More = len(res.Findings) - i
+				c.M = len(res.Findings) - i
 				break
 			}
-			c.Findings = append(c.Findings, htmlFinding{Rule: f.Rule, Verdict: f.Verdict.String(), Entity: f.Entity, Message: f.Message,
-				Old: loc(f.Old), New: loc(f.New), Closure: clipList(f.Closure, htmlMaxClosure)})
+			c.F = append(c.F, [7]string{f.Rule, f.Verdict.String(), f.Entity, f.Message, loc(f.Old), loc(f.New), clipList(f.Closure, htmlMaxClosure)})
 		}
-		c.Search = strings.ToLower(strings.Join([]string{c.Hash, c.Subject, c.Deciding, c.Kind, c.Verdict}, " "))
-		d.Commits = append(d.Commits, c)
+		d.CommitData = append(d.CommitData, c)
 	}
 	var buf bytes.Buffer
 	if err := htmlTmpl.Execute(&buf, d); err != nil {
@@ -256,7 +257,7 @@ code{font-size:.9em}
 {{end}}
 {{end}}
 
-{{if .Commits}}
+{{if .CommitData}}
 <h2 id="commits">Commits</h2>
 <div id="filters">
 <label>verdict <select id="f-verdict"><option value="">all</option>{{range .Verdicts}}<option value="{{.}}">{{.}}</option>{{end}}</select></label>
@@ -266,40 +267,100 @@ code{font-size:.9em}
 </div>
 <table id="commit-table">
 <thead><tr><th>commit</th><th>date</th><th>kind</th><th>verdict</th><th>tier</th><th>deciding rules</th><th>subject and findings</th></tr></thead>
-<tbody>
-{{range .Commits}}<tr class="commit" data-verdict="{{.Verdict}}" data-kind="{{.Kind}}" data-search="{{.Search}}">
-<td><code title="{{.Hash}}">{{.Short}}</code></td><td>{{.Date}}</td><td>{{.Kind}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Tier}}</td><td>{{.Deciding}}</td>
-<td><details><summary>{{.Subject}}</summary>
-<table class="findings"><tr><th>rule</th><th>verdict</th><th>entity</th><th>message</th><th>old</th><th>new</th><th>closure</th></tr>
-{{range .Findings}}<tr><td>{{.Rule}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Entity}}</td><td>{{.Message}}</td><td>{{.Old}}</td><td>{{.New}}</td><td>{{.Closure}}</td></tr>
-{{end}}{{if .More}}<tr><td colspan="7">… {{.More}} more findings (all are in findings.csv)</td></tr>{{end}}</table></details></td></tr>
-{{end}}</tbody>
+<tbody id="commit-rows"></tbody>
 </table>
+<p><button id="more" type="button" hidden>show more</button></p>
+<noscript><p>The commit table needs JavaScript; every commit is also in commits.csv and findings.csv.</p></noscript>
+<script id="commit-data" type="application/json">{{.CommitData}}</script>
 <script>
 (function () {
+  // The commits are data, drawn a page at a time and their findings only
+  // when opened, so a history of tens of thousands of commits stays a
+  // page a browser loads quickly. All text goes through textContent.
+  var data = JSON.parse(document.getElementById('commit-data').textContent);
   var v = document.getElementById('f-verdict'), k = document.getElementById('f-kind'), q = document.getElementById('f-q');
-  var rows = Array.prototype.slice.call(document.querySelectorAll('#commit-table tr.commit'));
+  var body = document.getElementById('commit-rows'), more = document.getElementById('more');
   var shown = document.getElementById('shown');
+  var cols = ['rule', 'verdict', 'entity', 'message', 'old', 'new', 'closure'];
+  var page = 500, limit = page, matches = [], opened = '';
+  data.forEach(function (c) { c.s = [c.h, c.j, c.r, c.k, c.v].join(' ').toLowerCase(); });
+  function cell(tr, text, cls) {
+    var td = tr.insertCell();
+    td.textContent = text;
+    if (cls) { td.className = cls; }
+    return td;
+  }
+  function fill(d, c) {
+    if (d.getAttribute('data-filled')) { return; }
+    d.setAttribute('data-filled', '1');
+    var t = document.createElement('table');
+    t.className = 'findings';
+    var head = t.insertRow();
+    cols.forEach(function (name) { var th = document.createElement('th'); th.textContent = name; head.appendChild(th); });
+    (c.f || []).forEach(function (f) {
+      var tr = t.insertRow();
+      f.forEach(function (val, j) { cell(tr, val, j === 1 ? 'v-' + val : ''); });
+    });
+    if (c.m) {
+      var td = cell(t.insertRow(), '\u2026 ' + c.m + ' more findings (all are in findings.csv)');
+      td.colSpan = cols.length;
+    }
+    d.appendChild(t);
+  }
+  function row(c) {
+    var tr = document.createElement('tr');
+    tr.className = 'commit';
+    tr.setAttribute('data-verdict', c.v);
+    tr.setAttribute('data-kind', c.k);
+    var code = document.createElement('code');
+    code.textContent = c.h.slice(0, 12);
+    code.title = c.h;
+    tr.insertCell().appendChild(code);
+    cell(tr, c.d); cell(tr, c.k); cell(tr, c.v, 'v-' + c.v); cell(tr, c.t); cell(tr, c.r);
+    var d = document.createElement('details');
+    d.id = 'c-' + c.h.slice(0, 12);
+    var sum = document.createElement('summary');
+    sum.textContent = c.j;
+    d.appendChild(sum);
+    d.addEventListener('toggle', function () { if (d.open) { fill(d, c); } });
+    if (opened && c.h.indexOf(opened) === 0) { fill(d, c); d.open = true; }
+    tr.insertCell().appendChild(d);
+    return tr;
+  }
+  function render() {
+    body.textContent = '';
+    var frag = document.createDocumentFragment();
+    matches.slice(0, limit).forEach(function (c) { frag.appendChild(row(c)); });
+    body.appendChild(frag);
+    more.hidden = matches.length <= limit;
+    more.textContent = 'show ' + Math.min(page, matches.length - limit) + ' more';
+  }
   function fromHash() {
     var h = {};
     location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
       var i = kv.indexOf('=');
       if (i > 0) { h[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); }
     });
-    if (h.verdict !== undefined) { v.value = h.verdict; }
-    if (h.kind !== undefined) { k.value = h.kind; }
-    if (h.q !== undefined) { q.value = h.q; }
+    v.value = h.verdict || '';
+    k.value = h.kind || '';
+    q.value = h.q || '';
+    opened = (h.open || '').toLowerCase();
   }
   function apply() {
-    var want = v.value, kind = k.value, text = q.value.toLowerCase(), n = 0;
-    rows.forEach(function (r) {
-      var ok = (!want || r.getAttribute('data-verdict') === want) && (!kind || r.getAttribute('data-kind') === kind) &&
-        (!text || r.getAttribute('data-search').indexOf(text) >= 0);
-      r.style.display = ok ? '' : 'none';
-      if (ok) { n++; }
+    var want = v.value, kind = k.value, text = q.value.toLowerCase();
+    matches = data.filter(function (c) {
+      return (!want || c.v === want) && (!kind || c.k === kind) && (!text || c.s.indexOf(text) >= 0);
     });
-    shown.textContent = n + ' of ' + rows.length + ' commits shown';
+    limit = page;
+    if (opened) {
+      for (var i = 0; i < matches.length; i++) {
+        if (matches[i].h.indexOf(opened) === 0) { limit = Math.max(limit, i + 1); break; }
+      }
+    }
+    var n = matches.length;
+    shown.textContent = n + ' of ' + data.length + ' commits match' + (n > limit ? ' (the first ' + limit + ' are shown)' : '');
     shown.setAttribute('data-shown', String(n));
+    render();
   }
   function toHash() {
     var parts = [];
@@ -308,8 +369,9 @@ code{font-size:.9em}
     if (q.value) { parts.push('q=' + encodeURIComponent(q.value)); }
     history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname);
   }
-  [v, k].forEach(function (e) { e.addEventListener('change', function () { apply(); toHash(); }); });
-  q.addEventListener('input', function () { apply(); toHash(); });
+  [v, k].forEach(function (e) { e.addEventListener('change', function () { opened = ''; apply(); toHash(); }); });
+  q.addEventListener('input', function () { opened = ''; apply(); toHash(); });
+  more.addEventListener('click', function () { limit += page; render(); });
   window.addEventListener('hashchange', function () { fromHash(); apply(); });
   fromHash();
   apply();

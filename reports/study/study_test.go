@@ -2,6 +2,7 @@ package study
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,7 @@ func TestReleaseOfAndGroups(t *testing.T) {
 func TestWritersEscapeAndInclude(t *testing.T) {
 	results := sample()
 	results[0].Subject = `<script>alert(1)</script> | pipe`
+	results[1].Findings[0].Message = `</script><script>alert(3)</script>`
 	rep := Build(Meta{Repository: "repo <x>", CommandLine: "dynupd-analyze study `x`", Date: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, results, Exclusions{})
 	var md bytes.Buffer
 	if err := WriteMarkdown(&md, rep, []Figure{{Title: "T", Caption: "C", Base: "tiers-over-time"}}); err != nil {
@@ -137,14 +139,14 @@ func TestWritersEscapeAndInclude(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := h.String()
-	if strings.Contains(s, "<script>alert") || !strings.Contains(s, "&lt;script&gt;alert(1)") {
-		t.Error("HTML does not escape commit subjects or drops no scripted SVG")
+	if strings.Contains(s, "<script>alert") || strings.Contains(s, "</script><script>") {
+		t.Error("HTML does not escape commit data or keeps a scripted SVG")
 	}
 	if !strings.Contains(s, `<svg xmlns="http://www.w3.org/2000/svg"><text>ok</text></svg>`) || strings.Contains(s, "<?xml") {
 		t.Error("figure SVG not inlined cleanly")
 	}
-	if strings.Count(s, `<tr class="commit"`) != 6 || !strings.Contains(s, "repo &lt;x&gt;") {
-		t.Error("commit rows or meta missing")
+	if data := commitData(t, s); len(data) != 6 || data[0].J != results[0].Subject || data[1].F[0][3] != results[1].Findings[0].Message || !strings.Contains(s, "repo &lt;x&gt;") {
+		t.Error("commit data or meta missing")
 	}
 	if strings.Contains(s, "http://") && !strings.Contains(s, "http://www.w3.org/2000/svg") {
 		t.Error("HTML refers to the network")
@@ -172,11 +174,27 @@ func TestHTMLClipsLongCommits(t *testing.T) {
 	if err := WriteHTML(&h, Build(Meta{}, []*analyzer.Result{r}, Exclusions{}), nil, []*analyzer.Result{r}); err != nil {
 		t.Fatal(err)
 	}
-	s := h.String()
-	if n := strings.Count(s, "<td>func f"); n != htmlMaxFindings {
-		t.Errorf("%d findings shown, want %d", n, htmlMaxFindings)
+	data := commitData(t, h.String())
+	if len(data) != 1 || len(data[0].F) != htmlMaxFindings || data[0].M != 5 {
+		t.Fatalf("commit data: %+v", data)
 	}
-	if !strings.Contains(s, "… 5 more findings") || !strings.Contains(s, "… (3 more)") {
-		t.Error("clipped findings and closures are not announced")
+	if !strings.HasSuffix(data[0].F[0][6], "… (3 more)") || data[0].F[0][0] != "C-FUNC-BODY" {
+		t.Errorf("clipped closure not announced: %q", data[0].F[0])
 	}
+}
+
+// commitData extracts the commit table's data from a page.
+func commitData(t *testing.T, page string) []htmlCommitData {
+	t.Helper()
+	const open = `<script id="commit-data" type="application/json">`
+	i := strings.Index(page, open)
+	if i < 0 {
+		t.Fatal("no commit data in the page")
+	}
+	j := strings.Index(page[i:], "</script>")
+	var data []htmlCommitData
+	if err := json.Unmarshal([]byte(page[i+len(open):i+j]), &data); err != nil {
+		t.Fatalf("commit data: %v", err)
+	}
+	return data
 }
