@@ -179,3 +179,82 @@ func (a *Analyzer) Resolve(rev string) (string, error) {
 	}
 	return h.String(), nil
 }
+
+// MergeBase returns the best common ancestor of two revisions (the
+// merge-base git would choose for a pull request: of several, the one
+// with the most recent committer date).
+func (a *Analyzer) MergeBase(base, head string) (string, error) {
+	r, err := history.Open(a.path, history.OpenOptions{})
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	h, err := r.MergeBase(base, head)
+	if err != nil {
+		return "", err
+	}
+	return h.String(), nil
+}
+
+// CommitsIn lists the commits of a range other than the configured one,
+// oldest first, leaving out merges unless the options keep them; it
+// returns the number of merges left out.
+func (a *Analyzer) CommitsIn(ctx context.Context, rng string) ([]*history.Commit, int, error) {
+	r, err := history.Open(a.path, history.OpenOptions{})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer r.Close()
+	rg, err := history.ParseRange(rng)
+	if err != nil {
+		return nil, 0, err
+	}
+	all, err := r.List(ctx, rg, history.WalkOptions{FirstParent: a.opts.FirstParent})
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []*history.Commit
+	merges := 0
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].IsMerge() && !a.opts.Merges {
+			merges++
+			continue
+		}
+		out = append(out, all[i])
+	}
+	return out, merges, nil
+}
+
+// ConfigAt reads the configuration file (.dynupd.yaml) as it is at a
+// revision; a revision without one gets the defaults.
+func ConfigAt(repoPath, rev string) (*config.Config, error) {
+	r, err := history.Open(repoPath, history.OpenOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	h, err := r.Resolve(rev)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Commit(h)
+	if err != nil {
+		return nil, err
+	}
+	files, err := r.DiffTrees(plumbing.ZeroHash, c.TreeHash, func(p string) bool { return p == config.FileName })
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return &config.Config{}, nil
+	}
+	b, err := r.ReadBlob(files[0].NewHash)
+	if err != nil {
+		return nil, fmt.Errorf("%s at %s: %w", config.FileName, rev, err)
+	}
+	cfg, err := config.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s at %s: %w", config.FileName, rev, err)
+	}
+	return cfg, nil
+}

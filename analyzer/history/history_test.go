@@ -143,3 +143,31 @@ func TestGenerationsAndPartition(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeBase(t *testing.T) {
+	dir := t.TempDir()
+	hs, err := testrepo.Build(dir, []testrepo.Commit{
+		{Files: map[string]string{"a": "0"}},
+		{Files: map[string]string{"a": "1"}},
+		{Files: map[string]string{"a": "2"}},
+		{Files: map[string]string{"a": "1", "b": "3"}, Parents: []int{1}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	mb, err := r.MergeBase(hs[2].String(), hs[3].String())
+	if err != nil || mb != hs[1] {
+		t.Errorf("merge-base %v %v, want commit 1", mb, err)
+	}
+	if mb, err := r.MergeBase(hs[1].String(), hs[2].String()); err != nil || mb != hs[1] {
+		t.Errorf("ancestor: %v %v", mb, err)
+	}
+	if _, err := r.MergeBase("nope", hs[2].String()); err == nil {
+		t.Error("bad revision: no error")
+	}
+}

@@ -218,3 +218,40 @@ func (r *Repo) FileAt(commit plumbing.Hash, p string) ([]byte, error) {
 	}
 	return r.ReadBlob(files[0].NewHash)
 }
+
+// MergeBase resolves two revisions and returns their best common
+// ancestor: of several merge-bases, the most recently committed (then the
+// smallest hash, so the choice is stable). Unrelated histories are an
+// error.
+func (r *Repo) MergeBase(a, b string) (plumbing.Hash, error) {
+	ha, err := r.Resolve(a)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	hb, err := r.Resolve(b)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	ca, err := r.Commit(ha)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	cb, err := r.Commit(hb)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	bases, err := ca.MergeBase(cb)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("merge-base of %s and %s: %w", a, b, err)
+	}
+	if len(bases) == 0 {
+		return plumbing.ZeroHash, fmt.Errorf("%s and %s have no common ancestor", a, b)
+	}
+	best := bases[0]
+	for _, c := range bases[1:] {
+		if c.Committer.When.After(best.Committer.When) || (c.Committer.When.Equal(best.Committer.When) && c.Hash.String() < best.Hash.String()) {
+			best = c
+		}
+	}
+	return best.Hash, nil
+}
