@@ -53,6 +53,8 @@ type Policy struct {
 	FailOn     string   `yaml:"fail-on"`
 	AllowRules []string `yaml:"allow-rules"`
 	AllowPaths []string `yaml:"allow-paths"`
+	// AllowUnknown lets an unknown verdict pass the gate.
+	AllowUnknown bool `yaml:"allow-unknown"`
 }
 
 // Size is a byte count written as a number or with a KiB/MiB/GiB suffix.

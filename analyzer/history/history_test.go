@@ -9,6 +9,7 @@ import (
 
 	"github.com/dynupd/dynupd-analyze/internal/testrepo"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 func TestParseRange(t *testing.T) {
@@ -169,5 +170,67 @@ func TestMergeBase(t *testing.T) {
 	}
 	if _, err := r.MergeBase("nope", hs[2].String()); err == nil {
 		t.Error("bad revision: no error")
+	}
+}
+
+// TestRangeWalkMatchesReachability checks the date-ordered range walk
+// against plain set difference of reachability, for every pair of commits
+// of a history with branches and merges.
+func TestRangeWalkMatchesReachability(t *testing.T) {
+	dir := t.TempDir()
+	files := func(i int) map[string]string { return map[string]string{"f": string(rune('a' + i))} }
+	hs, err := testrepo.Build(dir, []testrepo.Commit{
+		{Files: files(0)},
+		{Files: files(1)},
+		{Files: files(2), Parents: []int{0}},
+		{Files: files(3), Parents: []int{1}},
+		{Files: files(4), Parents: []int{2}},
+		{Files: files(5), Parents: []int{3, 4}},
+		{Files: files(6), Parents: []int{4}},
+		{Files: files(7), Parents: []int{5}},
+		{Files: files(8), Parents: []int{6, 1}},
+		{Files: files(9), Parents: []int{7, 8}},
+		{Files: files(10), Parents: []int{2}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx := context.Background()
+	reachable := func(h plumbing.Hash) map[plumbing.Hash]bool {
+		m := map[plumbing.Hash]bool{}
+		if err := r.reach(ctx, []plumbing.Hash{h}, false, nil, func(c *object.Commit) { m[c.Hash] = true }); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, a := range hs {
+		for _, b := range hs {
+			got, err := r.List(ctx, Range{Include: []string{b.String()}, Exclude: []string{a.String()}}, WalkOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := reachable(b)
+			for h := range reachable(a) {
+				delete(want, h)
+			}
+			gotSet := map[plumbing.Hash]bool{}
+			for _, c := range got {
+				gotSet[c.Hash] = true
+			}
+			if len(gotSet) != len(want) {
+				t.Errorf("%s..%s: %d commits, want %d", a.String()[:7], b.String()[:7], len(gotSet), len(want))
+				continue
+			}
+			for h := range want {
+				if !gotSet[h] {
+					t.Errorf("%s..%s: missing %s", a.String()[:7], b.String()[:7], h.String()[:7])
+				}
+			}
+		}
 	}
 }

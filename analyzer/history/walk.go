@@ -1,6 +1,7 @@
 package history
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"sort"
@@ -127,14 +128,8 @@ func (r *Repo) List(ctx context.Context, rg Range, o WalkOptions) ([]*Commit, er
 		}
 		return []*Commit{fromObject(c)}, nil
 	}
-	excluded := map[plumbing.Hash]bool{}
-	if len(stops) > 0 {
-		if err := r.reach(ctx, stops, o.FirstParent, nil, func(c *object.Commit) { excluded[c.Hash] = true }); err != nil {
-			return nil, err
-		}
-	}
 	var out []*Commit
-	err := r.reach(ctx, tips, o.FirstParent, excluded, func(c *object.Commit) {
+	keep := func(c *object.Commit) {
 		if !o.Since.IsZero() && c.Committer.When.Before(o.Since) {
 			return
 		}
@@ -142,8 +137,16 @@ func (r *Repo) List(ctx context.Context, rg Range, o WalkOptions) ([]*Commit, er
 			return
 		}
 		out = append(out, fromObject(c))
-	})
-	if err != nil {
+	}
+	if len(stops) > 0 {
+		in, err := r.limit(ctx, tips, stops, o.FirstParent)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range in {
+			keep(c)
+		}
+	} else if err := r.reach(ctx, tips, o.FirstParent, nil, keep); err != nil {
 		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -279,4 +282,147 @@ func (r *Repo) Generations(ctx context.Context, tips []plumbing.Hash) (map[plumb
 		}
 	}
 	return gen, nil
+}
+
+// slop is how many more uninteresting commits the range walk reads after
+// it believes it is done, against clock skew (git uses the same number).
+const slop = 5
+
+// limit returns the commits reachable from tips and not from stops
+// without walking the whole history behind the stops: the commits are read
+// newest first (by committer date) from both sides at once, reachability
+// from a stop is painted down as "uninteresting", and the walk ends when
+// only uninteresting commits are left and none of them is newer than the
+// oldest commit kept — git's own limit_list. A range like
+// merge-base..HEAD therefore costs the commits between the two, not the
+// history below them.
+func (r *Repo) limit(ctx context.Context, tips, stops []plumbing.Hash, firstParent bool) ([]*object.Commit, error) {
+	const (
+		seen          = 1
+		uninteresting = 2
+	)
+	flags := map[plumbing.Hash]uint8{}
+	parsed := map[plumbing.Hash]*object.Commit{}
+	q := &dateQueue{}
+	push := func(h plumbing.Hash, must bool) error {
+		if flags[h]&seen != 0 {
+			return nil
+		}
+		flags[h] |= seen
+		c, err := r.r.CommitObject(h)
+		if err != nil {
+			if must {
+				return fmt.Errorf("read commit %s: %w", h, err)
+			}
+			return nil // a shallow clone's boundary: the parent is not here
+		}
+		parsed[h] = c
+		heap.Push(q, c)
+		return nil
+	}
+	for _, h := range stops {
+		flags[h] |= uninteresting
+		if err := push(h, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range tips {
+		if err := push(h, true); err != nil {
+			return nil, err
+		}
+	}
+	// markParents paints everything below an uninteresting commit that has
+	// been read already; what has not been read carries the flag and
+	// passes it on when it is.
+	markParents := func(c *object.Commit) {
+		stack := append([]plumbing.Hash(nil), c.ParentHashes...)
+		for len(stack) > 0 {
+			h := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if flags[h]&uninteresting != 0 {
+				continue
+			}
+			flags[h] |= uninteresting
+			if p := parsed[h]; p != nil {
+				stack = append(stack, p.ParentHashes...)
+			}
+		}
+	}
+	var kept []*object.Commit
+	var oldest time.Time
+	left := slop
+	n := 0
+	for q.Len() > 0 {
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		c := heap.Pop(q).(*object.Commit)
+		unint := flags[c.Hash]&uninteresting != 0
+		parents := c.ParentHashes
+		if unint {
+			markParents(c)
+		} else if firstParent && len(parents) > 1 {
+			parents = parents[:1]
+		}
+		for _, p := range parents {
+			if err := push(p, false); err != nil {
+				return nil, err
+			}
+		}
+		if !unint {
+			kept = append(kept, c)
+			oldest = c.Committer.When
+			continue
+		}
+		if left = q.stillInteresting(flags, uninteresting, oldest, left, len(kept) > 0); left <= 0 {
+			break
+		}
+	}
+	out := kept[:0]
+	for _, c := range kept {
+		if flags[c.Hash]&uninteresting == 0 {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// dateQueue is a max-heap of commits by committer date (ties by hash, so
+// the walk is the same on every run).
+type dateQueue []*object.Commit
+
+func (q dateQueue) Len() int { return len(q) }
+func (q dateQueue) Less(i, j int) bool {
+	if !q[i].Committer.When.Equal(q[j].Committer.When) {
+		return q[i].Committer.When.After(q[j].Committer.When)
+	}
+	return q[i].Hash.String() < q[j].Hash.String()
+}
+func (q dateQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *dateQueue) Push(x any)   { *q = append(*q, x.(*object.Commit)) }
+func (q *dateQueue) Pop() any {
+	old := *q
+	c := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return c
+}
+
+// stillInteresting says how many more steps the walk must take: all of
+// slop while an interesting commit is queued or a queued commit is not
+// older than the oldest kept one, one fewer otherwise.
+func (q dateQueue) stillInteresting(flags map[plumbing.Hash]uint8, uninteresting uint8, oldest time.Time, left int, anyKept bool) int {
+	if len(q) == 0 {
+		return 0
+	}
+	if anyKept && !oldest.After(q[0].Committer.When) {
+		return slop
+	}
+	for _, c := range q {
+		if flags[c.Hash]&uninteresting == 0 {
+			return slop
+		}
+	}
+	return left - 1
 }
