@@ -214,3 +214,27 @@ func TestCIIntegrationsUseRealFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckSaysHowGoWasAnalysed: a Go module that loads is analysed with
+// types; --typed=false, or a module that does not load, syntactically,
+// and the output says which.
+func TestCheckSaysHowGoWasAnalysed(t *testing.T) {
+	dir := t.TempDir()
+	mod := "module example.com/svc\n\ngo 1.21\n"
+	src := "package svc\n\nfunc step(x int) int { return x + 1 }\n\n// Run runs.\nfunc Run(x int) int { return step(x) }\n"
+	_, err := testrepo.Build(dir, []testrepo.Commit{
+		{Files: map[string]string{"go.mod": mod, "svc.go": src}, Message: "base", Tag: "main"},
+		{Files: map[string]string{"go.mod": mod, "svc.go": strings.Replace(src, "x + 1", "x + 2", 1)}, Message: "change step"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := run(t, "check", "--repo", dir, "--base", "main", "--no-compiler", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"analysis": "typed"`) {
+		t.Errorf("typed: exit %d %s\n%s", code, stderr, out)
+	}
+	out, _, code = run(t, "check", "--repo", dir, "--base", "main", "--no-compiler", "--typed=false")
+	if code != 0 || !strings.Contains(out, "syntactic") {
+		t.Errorf("--typed=false: exit %d\n%s", code, out)
+	}
+}
