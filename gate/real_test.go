@@ -9,6 +9,7 @@ import (
 	"github.com/dynupd/dynupd-analyze/analyzer"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/config"
+	"github.com/dynupd/dynupd-analyze/internal/sariftest"
 	"github.com/dynupd/dynupd-analyze/internal/testrepo"
 )
 
@@ -60,7 +61,7 @@ int run(struct conn *c) { return step(c->fd); }
 	contains(t, "json", js.String(), `"rule": "C-STRUCT-LAYOUT"`, `"new": "src/net.c:1"`)
 	contains(t, "github", gh.String(), "::error file=src/net.c,line=1")
 	contains(t, "codequality", cq.String(), `"check_name": "C-STRUCT-LAYOUT"`)
-	if err := validateSARIF(t, sarifSchema(t), sr.Bytes()); err != nil {
+	if err := sariftest.Validate(sr.Bytes()); err != nil {
 		t.Errorf("SARIF of a real diff does not validate: %v", err)
 	}
 }

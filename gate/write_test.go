@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/dynupd/dynupd-analyze/analyzer"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/config"
+	"github.com/dynupd/dynupd-analyze/internal/sariftest"
 )
 
 // sampleFindings are the net change's findings of sampleReport: several
@@ -323,40 +321,6 @@ func TestWriteJSONEmptyListsAreArrays(t *testing.T) {
 	}
 }
 
-// sarifSchema compiles the OASIS SARIF 2.1.0 schema from testdata.
-func sarifSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open("testdata/sarif-schema-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const id = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(id, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func validateSARIF(t *testing.T, s *jsonschema.Schema, b []byte) error {
-	t.Helper()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Validate(inst)
-}
-
 type sarifLog struct {
 	Version string
 	Runs    []struct {
@@ -406,16 +370,15 @@ func writeSARIF(t *testing.T, r *Report) ([]byte, sarifLog) {
 }
 
 func TestWriteSARIFIsValidAgainstTheSchema(t *testing.T) {
-	s := sarifSchema(t)
 	out, _ := writeSARIF(t, sampleReport(t, 0))
-	if err := validateSARIF(t, s, out); err != nil {
+	if err := sariftest.Validate(out); err != nil {
 		t.Fatalf("SARIF does not validate: %v", err)
 	}
 	// A passing report with no findings is valid too.
 	p, _ := PolicyFrom(config.Policy{})
 	r := &Report{Policy: p, Net: p.Evaluate("net change", result()), Pass: true}
 	out, log := writeSARIF(t, r)
-	if err := validateSARIF(t, s, out); err != nil {
+	if err := sariftest.Validate(out); err != nil {
 		t.Fatalf("empty SARIF does not validate: %v", err)
 	}
 	if log.Runs[0].Results == nil || len(log.Runs[0].Results) != 0 {
@@ -423,7 +386,7 @@ func TestWriteSARIFIsValidAgainstTheSchema(t *testing.T) {
 	}
 	// The validator does reject a broken log.
 	broken := bytes.Replace(out, []byte(`"version": "2.1.0"`), []byte(`"version": "2.0"`), 1)
-	if err := validateSARIF(t, s, broken); err == nil {
+	if err := sariftest.Validate(broken); err == nil {
 		t.Error("a log with version 2.0 validates")
 	}
 }
@@ -507,7 +470,7 @@ func TestSARIFOldSideAndEscapedURI(t *testing.T) {
 		classifiers.Finding{Rule: "C-FUNC-REMOVED", Verdict: classifiers.LivePatchable, Entity: "func gone", Old: &classifiers.Loc{File: "src/old file.c", Line: 4, EndLine: 9}},
 	))}
 	out, log := writeSARIF(t, r)
-	if err := validateSARIF(t, sarifSchema(t), out); err != nil {
+	if err := sariftest.Validate(out); err != nil {
 		t.Fatal(err)
 	}
 	pl := log.Runs[0].Results[0].Locations[0].PhysicalLocation

@@ -3,6 +3,7 @@ package study
 import (
 	"bytes"
 	"fmt"
+	"github.com/dynupd/dynupd-analyze/reports/htmlstyle"
 	"html/template"
 	"io"
 	"regexp"
@@ -178,14 +179,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
-h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
-th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.v-no-op{color:#555}.v-live-patchable{color:#007a33}.v-interface-internal{color:#0063a5}
-.v-state-transfer{color:#a15c00}.v-interface-external{color:#b0006a}.v-not-patchable{color:#b00020}.v-unknown{color:#6b3fa0;font-weight:bold}
-figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#555}
+` + htmlstyle.CSS + `figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#555}
 #filters{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ddd}
 #filters label{margin-right:1em}
 details summary{cursor:pointer}
