@@ -217,3 +217,19 @@ func (a *Analyzer) FileAt(tree plumbing.Hash, p string) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("%s: no such file in tree %s", p, tree.String()[:12])
 }
+
+// Export writes the files of a tree a result names (OldTree or NewTree)
+// into dir, for compile checks: regular files only (no submodules or
+// symlinks), every path confined to dir, within the same limits as typed
+// loading.
+func (a *Analyzer) Export(ctx context.Context, tree plumbing.Hash, dir string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w, err := a.newWorker()
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	return w.exportTree(tree, "", dir, typedLimits)
+}
