@@ -28,6 +28,11 @@ type Case struct {
 	Rules   []string
 	Not     []string
 	Closure map[string][]string // rule → expected closure (bare function names)
+	// Patch is what the candidate patch module of the change must do when
+	// compiled against the old tree: "compiles", "fails VERDICT" (the
+	// PATCH-COMPILE finding raises the verdict to VERDICT) or
+	// "not-attempted"; "" when the case says nothing about it.
+	Patch string
 	Old     map[string][]byte
 	New     map[string][]byte
 	Config  []byte
@@ -86,6 +91,18 @@ func Parse(name string, b []byte) (*Case, error) {
 			c.Rules = append(c.Rules, strings.Fields(v)...)
 		case "not":
 			c.Not = append(c.Not, strings.Fields(v)...)
+		case "patch":
+			f := strings.Fields(v)
+			switch {
+			case len(f) == 1 && (f[0] == "compiles" || f[0] == "not-attempted"):
+			case len(f) == 2 && f[0] == "fails":
+				if _, err := classifiers.ParseVerdict(f[1]); err != nil {
+					return nil, fmt.Errorf("patch: %w", err)
+				}
+			default:
+				return nil, fmt.Errorf("patch: want compiles, fails VERDICT or not-attempted (got %q)", v)
+			}
+			c.Patch = strings.Join(f, " ")
 		case "closure":
 			f := strings.Fields(v)
 			if len(f) == 0 {
@@ -161,26 +178,33 @@ func (c *Case) BuildRepo(dir string) error {
 
 // Run builds the case's repository under tmp and analyses its last commit.
 func (c *Case) Run(ctx context.Context, tmp string) (*analyzer.Result, error) {
+	_, res, err := c.Analyze(ctx, tmp)
+	return res, err
+}
+
+// Analyze is Run that also returns the analyzer, whose FileAt and Export
+// read the case's trees (patch module checks need them).
+func (c *Case) Analyze(ctx context.Context, tmp string) (*analyzer.Analyzer, *analyzer.Result, error) {
 	dir := filepath.Join(tmp, strings.ReplaceAll(c.Name, "/", "_"))
 	if err := c.BuildRepo(dir); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg, err := config.Parse(c.Config)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, nil, fmt.Errorf("config: %w", err)
 	}
 	a, err := analyzer.New(dir, analyzer.Options{Range: "HEAD^!", Jobs: 1, Config: cfg})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var res *analyzer.Result
 	if _, err := a.Run(ctx, func(r *analyzer.Result) error { res = r; return nil }); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if res == nil {
-		return nil, fmt.Errorf("no result")
+		return nil, nil, fmt.Errorf("no result")
 	}
-	return res, nil
+	return a, res, nil
 }
 
 // Check compares a result with the case's expectations and returns what
