@@ -181,13 +181,16 @@ func cRules() []*Rule {
 // Registry holds every rule, by language; it is built once and not changed.
 type Registry struct {
 	c, g []*Rule
+	// p are the rules of the patch module check: they never run on a
+	// change, patchgen reports them.
+	p    []*Rule
 	byID map[string]*Rule
 }
 
 // NewRegistry returns the registry of every rule.
 func NewRegistry() *Registry {
-	r := &Registry{c: cRules(), g: goRules(), byID: map[string]*Rule{}}
-	for _, x := range append(append([]*Rule{}, r.c...), r.g...) {
+	r := &Registry{c: cRules(), g: goRules(), p: patchRules(), byID: map[string]*Rule{}}
+	for _, x := range append(append(append([]*Rule{}, r.c...), r.g...), r.p...) {
 		r.byID[x.ID] = x
 	}
 	return r
@@ -207,6 +210,20 @@ func (r *Registry) Run() []*Rule { return append(append([]*Rule{}, r.c...), r.g.
 func (r *Registry) Lookup(id string) (*Rule, bool) {
 	x, ok := r.byID[id]
 	return x, ok
+}
+
+// PatchCompile is the rule of a candidate patch module that does not
+// compile against the old program.
+const PatchCompile = "PATCH-COMPILE"
+
+// patchRules are reported by patchgen's checks, not run by the analysis.
+func patchRules() []*Rule {
+	return []*Rule{
+		{ID: PatchCompile, Verdict: Unknown, Lang: "patch",
+			Summary:   "the candidate patch module does not compile against the old program (dynupd-analyze patch)",
+			Doc:       "A live patch's new code runs against the old program's data and beside its code, so `patch` compiles each candidate in the context of the old tree: Go packages type-checked with the module overlaid on the old tree, C replacements appended to the old translation unit and compiled with gcc. When that fails the change needed something the classifiers did not see, and its verdict is raised: to state-transfer when the compiler says a field or member is missing (a type's layout changed), to interface-internal when an identifier is undefined (a new macro, constant or function the closure must bring), to unknown otherwise. The finding quotes the compiler's first error. A check that cannot be attempted (missing system or generated headers, dependencies not in the module cache) raises nothing and is recorded in the module's manifest.",
+			Reference: "kpatch-build and the kernel's livepatch documentation: a patch module is built against the running kernel's tree"},
+	}
 }
 
 // All returns every rule sorted by ID.
