@@ -1,0 +1,307 @@
+// Package gopatch writes candidate live patches for Go changes (the "go"
+// target of patchgen): one file per changed package, in that package,
+// holding the new versions of the changed functions under generated names
+// (livepatch_<Name>; a function the change adds keeps its own name), and
+// livepatch.json, which maps each original symbol (package path, receiver,
+// name) to its replacement. Calls inside the new bodies keep calling the
+// original names: the live patcher redirects the originals to the
+// replacements, as kpatch does.
+//
+// The check that makes a candidate believable overlays the generated files
+// onto an export of the OLD tree and type-checks those packages with
+// go/packages: the new code must compile against the old program's types
+// and data. Loading runs `go list` and the type checker only, never the
+// repository's code, with GOTOOLCHAIN=local, GOPROXY=off (unless the
+// caller says otherwise), GOFLAGS=-mod=mod, CGO_ENABLED=0 and GOWORK=off.
+package gopatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/dynupd/dynupd-analyze/patchgen"
+	"github.com/go-git/go-git/v5/plumbing"
+	"golang.org/x/mod/modfile"
+)
+
+// Prefix is put before a replaced function's name to name its replacement.
+const Prefix = "livepatch_"
+
+// FileName is the name of the generated file of a package (further files
+// of the same package, for functions under other build constraints, are
+// zz_livepatch_2.go, zz_livepatch_3.go, …).
+const FileName = "zz_livepatch.go"
+
+// SymbolMap is the name of the symbol map written next to the generated
+// files.
+const SymbolMap = "livepatch.json"
+
+// Options configure a Generator.
+type Options struct {
+	// GoProxy is the GOPROXY of the compile check: "" or "off" (the
+	// default) reads dependencies only from the module cache.
+	GoProxy string
+	// GoCache is the build cache of the check (GOCACHE); by default the
+	// analyzer's, dynupd-gocache under the temporary directory.
+	GoCache string
+	// Env is appended to the check's environment and overrides what the
+	// generator sets there (tests).
+	Env []string
+}
+
+// Generator writes Go live-patch candidates. It implements
+// patchgen.Generator; it holds no state between calls.
+type Generator struct {
+	opts Options
+}
+
+var _ patchgen.Generator = (*Generator)(nil)
+
+// New returns a Generator with the options.
+func New(opts Options) *Generator {
+	if opts.GoProxy == "" {
+		opts.GoProxy = "off"
+	}
+	opts.Env = append([]string(nil), opts.Env...)
+	return &Generator{opts: opts}
+}
+
+// Target returns "go".
+func (g *Generator) Target() string { return "go" }
+
+// Symbol is one entry of livepatch.json: an original function of the old
+// program and its replacement.
+type Symbol struct {
+	// Package is the import path ("" when the tree has no go.mod); Dir the
+	// package's directory in the repository.
+	Package string `json:"package"`
+	Dir     string `json:"dir"`
+	// Receiver is the method's receiver type as declared ("*T", "T"), ""
+	// for a function.
+	Receiver string `json:"receiver,omitempty"`
+	Name     string `json:"name"`
+	// Replacement is the generated name; File the generated file holding
+	// it, relative to the module directory.
+	Replacement string `json:"replacement"`
+	File        string `json:"file"`
+	// Symbol and ReplacementSymbol are the linker's names of the two
+	// ("example.com/m/p.(*T).M"; "main.F" in package main).
+	Symbol            string `json:"symbol,omitempty"`
+	ReplacementSymbol string `json:"replacement_symbol,omitempty"`
+}
+
+// SymbolFile is livepatch.json.
+type SymbolFile struct {
+	Commit string `json:"commit"`
+	// Replace maps original functions to their replacements.
+	Replace []Symbol `json:"replace"`
+	// Added lists the functions the change adds, carried under their own
+	// names (Replacement is the name itself).
+	Added []Symbol `json:"added"`
+}
+
+// Generate writes the module of a change into dir (which exists and is
+// empty) and type-checks it against the old tree. It returns the manifest
+// for the caller to write; a function it cannot carry (not in a Go file,
+// not found in the new tree) is listed in the manifest's LeftOut.
+func (g *Generator) Generate(ctx context.Context, in patchgen.Input, dir string) (*patchgen.Manifest, error) {
+	if in.Result == nil || in.Source == nil {
+		return nil, errors.New("gopatch: input without a result or a source")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := in.Result
+	m := &patchgen.Manifest{
+		Commit:    r.Commit,
+		Subject:   r.Subject,
+		Verdict:   r.Verdict.String(),
+		Target:    g.Target(),
+		Functions: []patchgen.Func{},
+		Closure:   []string{},
+		LeftOut:   append([]patchgen.LeftOut{}, in.LeftOut...),
+		Files:     []string{},
+	}
+	b := newBuilder(in)
+	items, left, err := b.collect(in.Funcs)
+	if err != nil {
+		return nil, err
+	}
+	m.LeftOut = append(m.LeftOut, left...)
+	files, err := b.assemble(items)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if err := writeNew(dir, f.rel, f.src); err != nil {
+			return nil, err
+		}
+		m.Files = append(m.Files, f.rel)
+	}
+	for _, it := range items {
+		m.Functions = append(m.Functions, it.fn)
+		if it.fn.Closure {
+			m.Closure = append(m.Closure, it.fn.Key())
+		}
+	}
+	if len(items) > 0 {
+		syms := b.symbols(items)
+		data, err := json.MarshalIndent(syms, "", "  ")
+		if err != nil {
+			return nil, fmt.Errorf("gopatch: %s: %w", SymbolMap, err)
+		}
+		if err := writeNew(dir, SymbolMap, append(data, '\n')); err != nil {
+			return nil, err
+		}
+		m.Files = append(m.Files, SymbolMap)
+	}
+	chk, finding, err := g.check(ctx, in, files)
+	if err != nil {
+		return nil, err
+	}
+	m.Checks = append(m.Checks, chk)
+	m.Finding = finding
+	return m, nil
+}
+
+// writeNew writes a new file at rel (slash-separated, checked) under dir,
+// never replacing one.
+func writeNew(dir, rel string, data []byte) error {
+	if err := safeRel(rel); err != nil {
+		return err
+	}
+	full := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return fmt.Errorf("gopatch: %w", err)
+	}
+	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("gopatch: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("gopatch: write %s: %w", rel, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("gopatch: write %s: %w", rel, err)
+	}
+	return nil
+}
+
+// safeRel accepts a clean relative slash path that stays below its root.
+func safeRel(p string) error {
+	bad := p == "" || p == "." || strings.ContainsAny(p, "\\\x00") || path.IsAbs(p) || filepath.IsAbs(p) ||
+		filepath.VolumeName(filepath.FromSlash(p)) != "" || path.Clean(p) != p
+	if !bad {
+		for _, el := range strings.Split(p, "/") {
+			if el == ".." || el == "." || el == "" {
+				bad = true
+				break
+			}
+		}
+	}
+	if bad {
+		return fmt.Errorf("gopatch: unsafe path %q: want a clean path relative to the repository's root", p)
+	}
+	return nil
+}
+
+// pkgDir is the package directory of a repository file ("." for the
+// root), refusing paths that could leave the output directory.
+func pkgDir(file string) (string, error) {
+	if err := safeRel(file); err != nil {
+		return "", err
+	}
+	return path.Dir(file), nil
+}
+
+// symbols builds livepatch.json.
+func (b *builder) symbols(items []*item) SymbolFile {
+	sf := SymbolFile{Commit: b.in.Result.Commit, Replace: []Symbol{}, Added: []Symbol{}}
+	paths := map[string]string{}
+	for _, it := range items {
+		p, ok := paths[it.dir]
+		if !ok {
+			p = b.importPath(it.dir)
+			paths[it.dir] = p
+		}
+		s := Symbol{Package: p, Dir: it.dir, Receiver: it.recvText, Name: it.fn.Name, Replacement: it.fn.Replacement, File: it.out}
+		prefix := p
+		if it.pkgName == "main" {
+			prefix = "main"
+		}
+		if prefix != "" {
+			s.Symbol = linkName(prefix, it.recvText, it.fn.Name)
+			s.ReplacementSymbol = linkName(prefix, it.recvText, it.fn.Replacement)
+		}
+		if it.fn.Added {
+			sf.Added = append(sf.Added, s)
+		} else {
+			sf.Replace = append(sf.Replace, s)
+		}
+	}
+	return sf
+}
+
+// linkName is the linker's name of a function or method.
+func linkName(pkg, recv, name string) string {
+	switch {
+	case recv == "":
+		return pkg + "." + name
+	case strings.HasPrefix(recv, "*"):
+		return pkg + ".(" + recv + ")." + name
+	}
+	return pkg + "." + recv + "." + name
+}
+
+// importPath is the import path of a package directory, from the nearest
+// go.mod above it in the old tree (the new tree when the old has none), or
+// "" when neither has one.
+func (b *builder) importPath(dir string) string {
+	for _, tree := range []plumbing.Hash{b.in.Result.OldTree, b.in.Result.NewTree} {
+		if tree.IsZero() {
+			continue
+		}
+		for d := dir; ; d = path.Dir(d) {
+			gm := "go.mod"
+			if d != "." {
+				gm = d + "/go.mod"
+			}
+			if data, err := b.in.Source.FileAt(tree, gm); err == nil {
+				mp := modfile.ModulePath(data)
+				if mp == "" {
+					return ""
+				}
+				if d == dir {
+					return mp
+				}
+				rel := strings.TrimPrefix(dir, d+"/")
+				if d == "." {
+					rel = dir
+				}
+				return mp + "/" + rel
+			}
+			if d == "." {
+				break
+			}
+		}
+	}
+	return ""
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
