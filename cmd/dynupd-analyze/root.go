@@ -49,7 +49,7 @@ what share of the history could have shipped as a live patch.`,
 	_ = root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.startProfile() }
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { g.stopProfile(); return nil }
-	root.AddCommand(newScanCmd(g), newStudyCmd(g), newReportCmd(), newExplainCmd(g), newDiffCmd(g), newRulesCmd(), newTriageCmd(g), newCheckCmd(g))
+	root.AddCommand(newScanCmd(g), newStudyCmd(g), newReportCmd(), newExplainCmd(g), newDiffCmd(g), newRulesCmd(), newTriageCmd(g), newCheckCmd(g), newPatchCmd(g))
 	return root
 }
 
