@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dynupd/dynupd-analyze/analyzer"
+	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/reports/triage"
 	"github.com/spf13/cobra"
 )
@@ -32,9 +33,6 @@ var triageFormats = []string{"text", "markdown", "html", "json"}
 var triageFiles = []struct{ format, name string }{
 	{"markdown", "triage.md"}, {"html", "triage.html"}, {"json", "triage.json"},
 }
-
-// emitPatchesMsg is what --emit-patches says until patchgen lands.
-const emitPatchesMsg = "triage --emit-patches: candidate patch modules are not implemented yet (issue 6)"
 
 func newTriageCmd(g *globals) *cobra.Command {
 	f := &triageFlags{}
@@ -68,7 +66,7 @@ describes the JSON.`,
 	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(triageFormats, ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
 	fl.StringVar(&f.out, "out", "", "also write triage.md, triage.html and triage.json to this directory")
-	fl.StringVar(&f.emitPatches, "emit-patches", "", "write candidate patch modules to this directory (not implemented yet)")
+	fl.StringVar(&f.emitPatches, "emit-patches", "", "write the candidate patch modules of the ready commits into this (new or empty) directory, as patch does")
 	fl.BoolVar(&f.typed, "typed", true, "load the Go code of the net change with types when it loads (false: syntax only)")
 	fl.StringVar(&f.goproxy, "goproxy", "", "GOPROXY for typed loading (default off: the module cache only)")
 	fl.BoolVar(&f.scan.firstParent, "first-parent", false, "follow only the first parent of merges")
@@ -99,9 +97,6 @@ func parseTriageRange(spec string) (base, tip string, err error) {
 }
 
 func runTriage(cmd *cobra.Command, g *globals, f *triageFlags, args []string) error {
-	if cmd.Flags().Changed("emit-patches") {
-		return &exitError{code: 2, msg: emitPatchesMsg}
-	}
 	if len(args) != 1 {
 		return fmt.Errorf("triage: want one RANGE, BASE..TIP (e.g. v7.2.0..v7.2.5); got %d arguments", len(args))
 	}
@@ -126,9 +121,19 @@ func runTriage(cmd *cobra.Command, g *globals, f *triageFlags, args []string) er
 	if err != nil {
 		return err
 	}
-	rep, err := analyseTriage(cmd.Context(), a, rng, f.typed, newProgress(cmd.ErrOrStderr()))
+	if f.emitPatches != "" {
+		if err := prepareOut(f.emitPatches, false); err != nil {
+			return fmt.Errorf("--emit-patches: %w", err)
+		}
+	}
+	rep, results, err := analyseTriage(cmd.Context(), a, rng, f.typed, newProgress(cmd.ErrOrStderr()))
 	if err != nil {
 		return err
+	}
+	if f.emitPatches != "" {
+		if err := emitPatches(cmd.Context(), a, results, f.emitPatches, cmd.ErrOrStderr()); err != nil {
+			return err
+		}
 	}
 	if f.out != "" {
 		if err := os.MkdirAll(f.out, 0o755); err != nil {
@@ -180,10 +185,10 @@ func triageRange(a *analyzer.Analyzer, repo, spec, base, tip string) (triage.Ran
 // net change (after the commits: typed loading of the net change's trees
 // must not leak into the per-commit analysis, and Diff must not run
 // concurrently with it).
-func analyseTriage(ctx context.Context, a *analyzer.Analyzer, rng triage.Range, typed bool, bar *progress) (*triage.Report, error) {
+func analyseTriage(ctx context.Context, a *analyzer.Analyzer, rng triage.Range, typed bool, bar *progress) (*triage.Report, []*analyzer.Result, error) {
 	commits, merges, err := a.Commits(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rng.MergesSkipped = merges
 	var results []*analyzer.Result
@@ -198,14 +203,38 @@ func analyseTriage(ctx context.Context, a *analyzer.Analyzer, rng triage.Range, 
 	})
 	bar.finish()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	slices.Reverse(results) // the analyzer lists newest first
 	net, err := a.Diff(ctx, analyzer.DiffOptions{Base: rng.BaseCommit, Head: rng.TipCommit, Typed: typed})
 	if err != nil {
-		return nil, fmt.Errorf("net change %s: %w", rng.Spec, err)
+		return nil, nil, fmt.Errorf("net change %s: %w", rng.Spec, err)
 	}
-	return triage.Build(rng, results, net), nil
+	return triage.Build(rng, results, net), results, nil
+}
+
+// emitPatches writes the candidate modules of the ready (live-patchable)
+// commits into dir, as the patch command does, and says on stderr how
+// their checks went.
+func emitPatches(ctx context.Context, a *analyzer.Analyzer, results []*analyzer.Result, dir string, stderr io.Writer) error {
+	f := &patchFlags{out: dir}
+	var sum patchSummary
+	n := 0
+	for _, r := range results {
+		if r.Verdict != classifiers.LivePatchable {
+			continue
+		}
+		n++
+		entries, err := patchOne(ctx, a, r, f, false)
+		if err != nil {
+			return fmt.Errorf("--emit-patches: commit %s: %w", short(r.Commit), err)
+		}
+		sum.Modules = append(sum.Modules, entries...)
+	}
+	if err := writeJSON(filepath.Join(dir, "summary.json"), sum); err != nil {
+		return err
+	}
+	return printPatchSummary(stderr, sum, n)
 }
 
 // renderTriage renders the report in one format.

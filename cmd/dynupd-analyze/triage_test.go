@@ -245,15 +245,32 @@ func TestTriageFormatsAndOut(t *testing.T) {
 	}
 }
 
-func TestTriageEmitPatchesNotYet(t *testing.T) {
+func TestTriageEmitPatches(t *testing.T) {
+	dir := triageRepo(t)
 	patches := filepath.Join(t.TempDir(), "patches")
-	// No repository at all: the flag is refused before any analysis.
-	out, stderr, code := run(t, "triage", "--repo", t.TempDir(), "--emit-patches", patches, "v1.0..v1.1")
-	if code != 2 || out != "" || stderr != "triage --emit-patches: candidate patch modules are not implemented yet (issue 6)\n" {
-		t.Errorf("exit %d, stdout %q, stderr %q", code, out, stderr)
+	out, stderr, code := run(t, "triage", "--repo", dir, "--emit-patches", patches, "v1.0..v1.1")
+	if code != 0 || !strings.Contains(strings.ToLower(out), "ready") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	if _, err := os.Stat(patches); !os.IsNotExist(err) {
-		t.Errorf("--emit-patches made %s: %v", patches, err)
+	var sum patchSummary
+	b, err := os.ReadFile(filepath.Join(patches, "summary.json"))
+	if err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	if len(sum.Modules) == 0 || !strings.Contains(stderr, "patchable commits") {
+		t.Errorf("no module for the ready commits: %+v\n%s", sum, stderr)
+	}
+	for _, m := range sum.Modules {
+		if m.Verdict != "live-patchable" {
+			t.Errorf("module for a %s commit", m.Verdict)
+		}
+		if _, err := os.Stat(filepath.Join(patches, m.Dir, "manifest.json")); err != nil {
+			t.Errorf("module %s: %v", m.Dir, err)
+		}
+	}
+	// An existing, non-empty directory is refused before any analysis.
+	if _, stderr, code := run(t, "triage", "--repo", dir, "--emit-patches", patches, "v1.0..v1.1"); code != 2 || !strings.Contains(stderr, "not empty") {
+		t.Errorf("non-empty --emit-patches: exit %d %q", code, stderr)
 	}
 }
 
