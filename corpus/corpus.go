@@ -32,11 +32,11 @@ type Case struct {
 	// compiled against the old tree: "compiles", "fails VERDICT" (the
 	// PATCH-COMPILE finding raises the verdict to VERDICT) or
 	// "not-attempted"; "" when the case says nothing about it.
-	Patch string
-	Old     map[string][]byte
-	New     map[string][]byte
-	Config  []byte
-	HasOld  bool
+	Patch  string
+	Old    map[string][]byte
+	New    map[string][]byte
+	Config []byte
+	HasOld bool
 }
 
 // Load reads every case under root.
