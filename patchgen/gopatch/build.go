@@ -20,10 +20,18 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// builder turns the functions of a change into generated files.
+// builder turns the functions of a change, and the declarations the
+// change adds that they use, into generated files.
 type builder struct {
 	in    patchgen.Input
 	files map[string]parsed // by tree side and path
+	// carried are the added declarations the module carries (carry).
+	carried []*decl
+	// The export of the old tree (exportOld): its root, or why there is
+	// none, once done; tmp is the directory to remove.
+	oldRoot, tmp string
+	oldErr       error
+	oldDone      bool
 }
 
 // parsed is a file read and parsed, or why it could not be.
@@ -82,6 +90,7 @@ type genFile struct {
 	dir        string
 	src        []byte
 	items      []*item
+	decls      []*decl
 	cgo        bool
 	constraint string
 }
@@ -392,17 +401,29 @@ func label(d *ast.FuncDecl, recv string) string {
 // constraint ("" first), then package name.
 type groupKey struct{ dir, constraint, pkg string }
 
-// assemble groups the items by package and build constraint and writes
-// each group's file.
+// assemble groups the items and the carried declarations by package and
+// build constraint (a declaration keeps the constraint of the file that
+// declares it) and writes each group's file.
 func (b *builder) assemble(items []*item) ([]*genFile, error) {
 	groups := map[groupKey][]*item{}
+	decls := map[groupKey][]*decl{}
+	seen := map[groupKey]bool{}
 	var keys []groupKey
-	for _, it := range items {
-		k := groupKey{it.dir, it.file.constraint, it.pkgName}
-		if groups[k] == nil {
+	key := func(k groupKey) {
+		if !seen[k] {
+			seen[k] = true
 			keys = append(keys, k)
 		}
+	}
+	for _, it := range items {
+		k := groupKey{it.dir, it.file.constraint, it.pkgName}
+		key(k)
 		groups[k] = append(groups[k], it)
+	}
+	for _, d := range b.carried {
+		k := groupKey{d.dir, d.file.constraint, d.pkgName}
+		key(k)
+		decls[k] = append(decls[k], d)
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, c := keys[i], keys[j]
@@ -430,7 +451,7 @@ func (b *builder) assemble(items []*item) ([]*genFile, error) {
 		if k.dir != "." {
 			rel = k.dir + "/" + name
 		}
-		gf, err := b.render(rel, k, groups[k])
+		gf, err := b.render(rel, k, groups[k], decls[k])
 		if err != nil {
 			return nil, err
 		}
@@ -445,21 +466,20 @@ type genImport struct {
 	alias      bool
 }
 
-// render writes one generated file.
-func (b *builder) render(rel string, k groupKey, items []*item) (*genFile, error) {
-	gf := &genFile{rel: rel, dir: k.dir, items: items, constraint: k.constraint}
+// render writes one generated file: the carried declarations first, in
+// the order of their source, then the functions.
+func (b *builder) render(rel string, k groupKey, items []*item, decls []*decl) (*genFile, error) {
+	gf := &genFile{rel: rel, dir: k.dir, items: items, decls: decls, constraint: k.constraint}
 	byName := map[string]string{}     // name in the generated file → path
 	imports := map[string]genImport{} // by name
 	renames := map[string]string{}    // source file + name → name in the generated file
 	dots := map[string]bool{}
 	var preamble string
-	var bodies []string
-	for _, it := range items {
-		f := it.file
-		var edits []edit
-		if !it.fn.Added {
-			edits = append(edits, edit{f.offset(it.decl.Name.Pos()), f.offset(it.decl.Name.End()), it.fn.Replacement})
-		}
+	// copyNode returns the source of n (from..to of its file) with its
+	// imports renamed as the generated file names them, plus the edits,
+	// and records the imports, dot imports and cgo it needs. self are the
+	// identifiers n declares.
+	copyNode := func(f *srcFile, n ast.Node, self map[*ast.Ident]bool, from, to int, edits []edit) string {
 		bare := false
 		var visit func(n ast.Node) bool
 		visit = func(n ast.Node) bool {
@@ -494,17 +514,39 @@ func (b *builder) render(rel string, k groupKey, items []*item) (*genFile, error
 				}
 				return false
 			case *ast.Ident:
-				if x.Obj == nil && x != it.decl.Name && types.Universe.Lookup(x.Name) == nil && x.Name != "_" {
+				if x.Obj == nil && !self[x] && types.Universe.Lookup(x.Name) == nil && x.Name != "_" {
 					bare = true
 				}
 			}
 			return true
 		}
-		ast.Inspect(it.decl, visit)
+		ast.Inspect(n, visit)
 		if bare {
 			for _, p := range f.dots {
 				dots[p] = true
 			}
+		}
+		return rewrite(f.src, from, to, edits)
+	}
+	var bodies []string
+	for _, d := range decls {
+		f := d.file
+		what := strings.Join(d.names, ", ")
+		var text string
+		if d.spec == nil {
+			text = fmt.Sprintf("// The %s block of %s is new in this change (%s:%d); the module carries it whole.\n", d.kind, what, d.newLoc.File, d.newLoc.Line) +
+				copyNode(f, d.gd, declaring(d.gd), f.offset(d.gd.Pos()), f.offset(d.gd.End()), nil)
+		} else {
+			text = fmt.Sprintf("// %s is new in this change (%s:%d); the module carries it.\n", what, d.newLoc.File, d.newLoc.Line) +
+				d.kind + " " + copyNode(f, d.spec, declaring(d.spec), f.offset(d.spec.Pos()), f.offset(d.spec.End()), nil)
+		}
+		bodies = append(bodies, text)
+	}
+	for _, it := range items {
+		f := it.file
+		var edits []edit
+		if !it.fn.Added {
+			edits = append(edits, edit{f.offset(it.decl.Name.Pos()), f.offset(it.decl.Name.End()), it.fn.Replacement})
 		}
 		var doc strings.Builder
 		what := it.fn.Name
@@ -523,7 +565,8 @@ func (b *builder) render(rel string, k groupKey, items []*item) (*genFile, error
 				}
 			}
 		}
-		bodies = append(bodies, doc.String()+rewrite(f.src, f.offset(it.decl.Pos()), f.offset(it.decl.End()), edits))
+		self := map[*ast.Ident]bool{it.decl.Name: true}
+		bodies = append(bodies, doc.String()+copyNode(f, it.decl, self, f.offset(it.decl.Pos()), f.offset(it.decl.End()), edits))
 	}
 	var buf bytes.Buffer
 	commit := b.in.Result.Commit
@@ -567,24 +610,36 @@ func (b *builder) render(rel string, k groupKey, items []*item) (*genFile, error
 		return nil, fmt.Errorf("gopatch: format %s: %w", rel, err)
 	}
 	gf.src = src
-	// Where each function landed, for the check's errors.
+	// Where each declaration and function landed, for the check's errors.
 	fset := token.NewFileSet()
 	af, err := parser.ParseFile(fset, rel, src, parser.ParseComments)
 	if err != nil {
 		return nil, fmt.Errorf("gopatch: parse generated %s: %w", rel, err)
 	}
-	i := 0
+	i, j := 0, 0
 	for _, d := range af.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok || i >= len(items) {
-			continue
+		switch d := d.(type) {
+		case *ast.GenDecl:
+			if d.Tok == token.IMPORT || j >= len(decls) {
+				continue
+			}
+			from := d.Pos()
+			if d.Doc != nil {
+				from = d.Doc.Pos()
+			}
+			decls[j].out, decls[j].outStart, decls[j].outEnd = rel, fset.Position(from).Line, fset.Position(d.End()).Line
+			j++
+		case *ast.FuncDecl:
+			if i >= len(items) {
+				continue
+			}
+			from := d.Pos()
+			if d.Doc != nil {
+				from = d.Doc.Pos()
+			}
+			items[i].out, items[i].outStart, items[i].outEnd = rel, fset.Position(from).Line, fset.Position(d.End()).Line
+			i++
 		}
-		from := fd.Pos()
-		if fd.Doc != nil {
-			from = fd.Doc.Pos()
-		}
-		items[i].out, items[i].outStart, items[i].outEnd = rel, fset.Position(from).Line, fset.Position(fd.End()).Line
-		i++
 	}
 	return gf, nil
 }

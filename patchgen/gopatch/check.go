@@ -2,6 +2,7 @@ package gopatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -57,10 +58,12 @@ type outcome struct {
 	finding *classifiers.Finding
 }
 
-// check type-checks the generated files against an export of the old
-// tree. It returns an error only when the context ends or the temporary
-// directory cannot be made; everything else is the check's result.
-func (g *Generator) check(ctx context.Context, in patchgen.Input, files []*genFile) (patchgen.Check, *classifiers.Finding, error) {
+// check type-checks the generated files against the builder's export of
+// the old tree. It returns an error only when the context ends or the
+// temporary directory cannot be made; everything else is the check's
+// result.
+func (g *Generator) check(ctx context.Context, b *builder, files []*genFile) (patchgen.Check, *classifiers.Finding, error) {
+	in := b.in
 	chk := patchgen.Check{Name: CheckName, Status: patchgen.CheckNotAttempted}
 	notAttempted := func(reason string) (patchgen.Check, *classifiers.Finding, error) {
 		chk.Detail = reason
@@ -81,20 +84,20 @@ func (g *Generator) check(ctx context.Context, in patchgen.Input, files []*genFi
 	if _, err := exec.LookPath("go"); err != nil {
 		return notAttempted("no go command: " + err.Error())
 	}
-	tmp, err := os.MkdirTemp("", "dynupd-gopatch-")
+	root, err := b.exportOld(ctx)
 	if err != nil {
-		return chk, nil, fmt.Errorf("gopatch: check: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	root, err := filepath.EvalSymlinks(tmp)
-	if err != nil {
-		return chk, nil, fmt.Errorf("gopatch: check: %w", err)
-	}
-	if err := in.Source.Export(ctx, in.Result.OldTree, root); err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return chk, nil, ctx.Err()
+		case errors.Is(err, errTempDir):
+			return chk, nil, fmt.Errorf("gopatch: check: %w", err)
 		}
 		return notAttempted("exporting the old tree: " + err.Error())
+	}
+	for _, f := range files {
+		if !hasGoFiles(root, f.dir) {
+			return notAttempted(dirName(f.dir) + " is a new package (no Go files there in the old tree): a live patch replaces code of the packages the running program has and cannot add one, so the module is not overlaid")
+		}
 	}
 	mods := map[string][]*genFile{}
 	for _, f := range files {
@@ -309,7 +312,7 @@ func compilerErrors(root string, pkg *packages.Package, lines []string) []packag
 }
 
 // compileFinding is the PATCH-COMPILE finding of an error at a line of a
-// generated file.
+// generated file, on the function or carried declaration there.
 func compileFinding(f *genFile, line int, detail, msg string) *classifiers.Finding {
 	fd := &classifiers.Finding{Rule: RuleID, Verdict: errVerdict(msg), Entity: "file " + f.rel,
 		Message: "the candidate does not compile against the old program: " + detail}
@@ -317,7 +320,14 @@ func compileFinding(f *genFile, line int, detail, msg string) *classifiers.Findi
 		if it.outStart <= line && line <= it.outEnd {
 			loc := it.newLoc
 			fd.Entity, fd.New, fd.Old = it.label, &loc, it.oldLoc
-			break
+			return fd
+		}
+	}
+	for _, d := range f.decls {
+		if d.outStart <= line && line <= d.outEnd {
+			loc := d.newLoc
+			fd.Entity, fd.New = d.label(), &loc
+			return fd
 		}
 	}
 	return fd

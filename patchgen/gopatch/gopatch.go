@@ -7,12 +7,24 @@
 // original names: the live patcher redirects the originals to the
 // replacements, as kpatch does.
 //
+// A package-level const, var or type that the change adds (declared in
+// the new package, not in the old) and that the copied functions use,
+// directly or through another such declaration, is copied as written into
+// the same file, and listed under "carried" in livepatch.json: the old
+// program lacks it, and the module brings it. A const block whose specs
+// depend on each other (iota) is carried whole when all its names are new;
+// when the old package has the block and the change only appends to it,
+// the block is a changed declaration, which is not carried, and the check
+// fails on it.
+//
 // The check that makes a candidate believable overlays the generated files
 // onto an export of the OLD tree and type-checks those packages with
 // go/packages: the new code must compile against the old program's types
 // and data. Loading runs `go list` and the type checker only, never the
 // repository's code, with GOTOOLCHAIN=local, GOPROXY=off (unless the
 // caller says otherwise), GOFLAGS=-mod=mod, CGO_ENABLED=0 and GOWORK=off.
+// A package the old tree does not have cannot be overlaid (a live patch
+// cannot add a package): the check is then not attempted, and says so.
 package gopatch
 
 import (
@@ -105,6 +117,26 @@ type SymbolFile struct {
 	// Added lists the functions the change adds, carried under their own
 	// names (Replacement is the name itself).
 	Added []Symbol `json:"added"`
+	// Carried lists the package-level consts, vars and types the change
+	// adds that the module's functions use, copied as written.
+	Carried []Carried `json:"carried"`
+}
+
+// Carried is one declaration the change adds that the module carries:
+// one spec, or a whole const block whose specs depend on each other.
+type Carried struct {
+	// Package is the import path ("" when the tree has no go.mod); Dir the
+	// package's directory in the repository.
+	Package string `json:"package"`
+	Dir     string `json:"dir"`
+	// Kind is "const", "var" or "type"; Names the names it declares.
+	Kind  string   `json:"kind"`
+	Names []string `json:"names"`
+	// From and Line locate it in the new tree; File is the generated file
+	// holding it, relative to the module directory.
+	From string `json:"from"`
+	Line int    `json:"line"`
+	File string `json:"file"`
 }
 
 // Generate writes the module of a change into dir (which exists and is
@@ -130,11 +162,15 @@ func (g *Generator) Generate(ctx context.Context, in patchgen.Input, dir string)
 		Files:     []string{},
 	}
 	b := newBuilder(in)
+	defer b.close()
 	items, left, err := b.collect(in.Funcs)
 	if err != nil {
 		return nil, err
 	}
 	m.LeftOut = append(m.LeftOut, left...)
+	if err := b.carry(ctx, items); err != nil {
+		return nil, err
+	}
 	files, err := b.assemble(items)
 	if err != nil {
 		return nil, err
@@ -162,7 +198,7 @@ func (g *Generator) Generate(ctx context.Context, in patchgen.Input, dir string)
 		}
 		m.Files = append(m.Files, SymbolMap)
 	}
-	chk, finding, err := g.check(ctx, in, files)
+	chk, finding, err := g.check(ctx, b, files)
 	if err != nil {
 		return nil, err
 	}
@@ -224,14 +260,22 @@ func pkgDir(file string) (string, error) {
 
 // symbols builds livepatch.json.
 func (b *builder) symbols(items []*item) SymbolFile {
-	sf := SymbolFile{Commit: b.in.Result.Commit, Replace: []Symbol{}, Added: []Symbol{}}
+	sf := SymbolFile{Commit: b.in.Result.Commit, Replace: []Symbol{}, Added: []Symbol{}, Carried: []Carried{}}
 	paths := map[string]string{}
-	for _, it := range items {
-		p, ok := paths[it.dir]
+	pathOf := func(dir string) string {
+		p, ok := paths[dir]
 		if !ok {
-			p = b.importPath(it.dir)
-			paths[it.dir] = p
+			p = b.importPath(dir)
+			paths[dir] = p
 		}
+		return p
+	}
+	for _, d := range b.carried {
+		sf.Carried = append(sf.Carried, Carried{Package: pathOf(d.dir), Dir: d.dir, Kind: d.kind, Names: d.names,
+			From: d.newLoc.File, Line: d.newLoc.Line, File: d.out})
+	}
+	for _, it := range items {
+		p := pathOf(it.dir)
 		s := Symbol{Package: p, Dir: it.dir, Receiver: it.recvText, Name: it.fn.Name, Replacement: it.fn.Replacement, File: it.out}
 		prefix := p
 		if it.pkgName == "main" {

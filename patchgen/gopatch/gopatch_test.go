@@ -275,6 +275,10 @@ func TestGenerateNewFieldFails(t *testing.T) {
 
 const limitOld = `package svc
 
+const (
+	floor = 1
+)
+
 // Clamp clamps.
 func Clamp(x int) (r int) {
 	defer func() {}()
@@ -282,30 +286,230 @@ func Clamp(x int) (r int) {
 }
 `
 
+// limitNew adds limit (used by Clamp), which uses step, a new const of
+// another new file, and ceiling to an existing block without iota; and
+// unused, which nothing carried uses.
 const limitNew = `package svc
 
-const limit = 10
+const (
+	floor   = 1
+	ceiling = 100
+)
+
+const limit = 10 * step
+
+const unused = "x"
 
 // Clamp clamps.
 func Clamp(x int) (r int) {
 	defer func() {}()
-	return min(x, limit)
+	return min(max(x, floor), limit, ceiling)
 }
 `
 
-// TestGenerateNewConstFails: a new body that uses a new package-level
-// const is not delivered by replacing functions: undefined in the old
-// program, interface-internal.
-func TestGenerateNewConstFails(t *testing.T) {
-	m, _ := gen(t,
+const stepNew = `package svc
+
+import "time"
+
+// step is a new const of its own file, used by the carried limit.
+const step = int(time.Microsecond)
+`
+
+// symbolFile reads livepatch.json.
+func symbolFile(t *testing.T, out string) SymbolFile {
+	t.Helper()
+	var sf SymbolFile
+	if err := json.Unmarshal([]byte(read(t, out, SymbolMap)), &sf); err != nil {
+		t.Fatal(err)
+	}
+	return sf
+}
+
+// carriedNames lists livepatch.json's carried declarations as
+// "kind names@from:line→file".
+func carriedNames(sf SymbolFile) []string {
+	var out []string
+	for _, c := range sf.Carried {
+		out = append(out, fmt.Sprintf("%s %s@%s:%d→%s", c.Kind, strings.Join(c.Names, ","), c.From, c.Line, c.File))
+	}
+	return out
+}
+
+// TestGenerateCarriesNewConst: a new body that uses new package-level
+// consts gets them in the generated file, copied as written, with the
+// consts they use in turn (from another new file, with its import), and
+// a member added to an existing block without iota on its own; a new
+// const nothing carried uses stays out. The module compiles against the
+// old program and livepatch.json lists what it carries.
+func TestGenerateCarriesNewConst(t *testing.T) {
+	m, out := gen(t,
 		map[string]string{"go.mod": goMod, "clamp.go": limitOld},
-		map[string]string{"go.mod": goMod, "clamp.go": limitNew})
+		map[string]string{"go.mod": goMod, "clamp.go": limitNew, "step.go": stepNew})
+	if c := m.Checks[0]; c.Status != patchgen.CheckPassed || m.Finding != nil {
+		t.Fatalf("check %+v finding %+v", c, m.Finding)
+	}
+	src := read(t, out, FileName)
+	for _, want := range []string{"const ceiling = 100\n", "const limit = 10 * step\n", "const step = int(time.Microsecond)\n", "\"time\"", "func livepatch_Clamp(x int) (r int) {"} {
+		if !strings.Contains(src, want) {
+			t.Errorf("generated file lacks %q:\n%s", want, src)
+		}
+	}
+	for _, not := range []string{"unused", "floor ="} {
+		if strings.Contains(src, not) {
+			t.Errorf("generated file has %q:\n%s", not, src)
+		}
+	}
+	got := strings.Join(carriedNames(symbolFile(t, out)), " ")
+	if want := "const ceiling@clamp.go:5→zz_livepatch.go const limit@clamp.go:8→zz_livepatch.go const step@step.go:6→zz_livepatch.go"; got != want {
+		t.Errorf("carried %s, want %s", got, want)
+	}
+	if strings.Join(m.Files, ",") != "zz_livepatch.go,livepatch.json" {
+		t.Errorf("files %q", m.Files)
+	}
+}
+
+const storeOld = `package store
+
+// Store keeps values.
+type Store interface{ Get(k string) string }
+
+// Open opens the default store.
+func Open() Store {
+	defer func() {}()
+	return nil
+}
+`
+
+const storeNew = `package store
+
+// Store keeps values.
+type Store interface{ Get(k string) string }
+
+type mem struct {
+	m map[string]string
+	l limits
+}
+
+type (
+	limits struct{ max int }
+	other  int
+)
+
+func (s *mem) Get(k string) string { return s.m[k] }
+
+// Open opens the default store.
+func Open() Store {
+	defer func() {}()
+	return &mem{m: map[string]string{}}
+}
+`
+
+// TestGenerateCarriesNewTypeAndMethod: a new type, its method (a function
+// the change adds) and the new type its fields use are carried; a new
+// type of the same group that nothing uses is not.
+func TestGenerateCarriesNewTypeAndMethod(t *testing.T) {
+	m, out := gen(t,
+		map[string]string{"go.mod": goMod, "store/store.go": storeOld},
+		map[string]string{"go.mod": goMod, "store/store.go": storeNew})
+	if c := m.Checks[0]; c.Status != patchgen.CheckPassed || m.Finding != nil {
+		t.Fatalf("check %+v finding %+v", c, m.Finding)
+	}
+	src := read(t, out, "store/zz_livepatch.go")
+	for _, want := range []string{"type mem struct {\n\tm map[string]string\n\tl limits\n}", "type limits struct{ max int }", "func (s *mem) Get(k string) string", "func livepatch_Open() Store {"} {
+		if !strings.Contains(src, want) {
+			t.Errorf("generated file lacks %q:\n%s", want, src)
+		}
+	}
+	if strings.Contains(src, "other") {
+		t.Errorf("generated file carries an unused type:\n%s", src)
+	}
+	sf := symbolFile(t, out)
+	if got := strings.Join(carriedNames(sf), " "); got != "type mem@store/store.go:6→store/zz_livepatch.go type limits@store/store.go:12→store/zz_livepatch.go" {
+		t.Errorf("carried %s", got)
+	}
+	if len(sf.Added) != 1 || sf.Added[0].Name != "Get" || sf.Added[0].Receiver != "*mem" {
+		t.Errorf("added %+v", sf.Added)
+	}
+}
+
+const levelOld = `package logx
+
+type level int
+
+const (
+	levelDebug level = iota
+	levelInfo
+)
+
+func name(l level) (s string) {
+	defer func() {}()
+	switch l {
+	case levelDebug:
+		return "debug"
+	}
+	return "info"
+}
+`
+
+// TestGenerateGrownIotaBlockFails: an iota block of the old package that
+// gains a member is a changed declaration, not an added one: it is not
+// carried (neither whole nor in part), and the check fails on the new
+// member, interface-internal.
+func TestGenerateGrownIotaBlockFails(t *testing.T) {
+	levelNew := strings.Replace(strings.Replace(levelOld, "\tlevelInfo\n", "\tlevelInfo\n\tlevelFatal\n", 1),
+		"return \"debug\"\n", "return \"debug\"\n\tcase levelFatal:\n\t\treturn \"fatal\"\n", 1)
+	m, out := gen(t,
+		map[string]string{"go.mod": goMod, "logx/level.go": levelOld},
+		map[string]string{"go.mod": goMod, "logx/level.go": levelNew})
 	c := m.Checks[0]
-	if c.Status != patchgen.CheckFailed || !strings.Contains(c.Detail, "undefined: limit") {
+	if c.Status != patchgen.CheckFailed || !strings.Contains(c.Detail, "undefined: levelFatal") {
 		t.Fatalf("check %+v", c)
 	}
-	if f := m.Finding; f == nil || f.Verdict != classifiers.InterfaceInternal || f.Entity != "func Clamp" || f.New == nil || f.New.File != "clamp.go" {
+	if f := m.Finding; f == nil || f.Verdict != classifiers.InterfaceInternal || f.Entity != "func name" {
 		t.Fatalf("finding %+v", f)
+	}
+	if src := read(t, out, "logx/zz_livepatch.go"); strings.Contains(src, "const") {
+		t.Errorf("generated file carries part of the block:\n%s", src)
+	}
+	if sf := symbolFile(t, out); len(sf.Carried) != 0 {
+		t.Errorf("carried %+v", sf.Carried)
+	}
+}
+
+// TestGenerateCarriedDeclFails: a carried declaration that does not
+// compile against the old program makes the finding name it.
+func TestGenerateCarriedDeclFails(t *testing.T) {
+	m, _ := gen(t,
+		map[string]string{"go.mod": goMod, "conn.go": connOld},
+		map[string]string{"go.mod": goMod, "conn.go": strings.Replace(connNew, "\tc.retries++\n", "\tc.n += seed.retries\n", 1) +
+			"\nvar seed = Conn{retries: 3}\n"})
+	c := m.Checks[0]
+	if c.Status != patchgen.CheckFailed || !strings.Contains(c.Detail, "retries") {
+		t.Fatalf("check %+v", c)
+	}
+	f := m.Finding
+	if f == nil || f.Verdict != classifiers.StateTransfer || f.Entity != "var seed" || f.New == nil || f.New.File != "conn.go" || f.Old != nil {
+		t.Fatalf("finding %+v", f)
+	}
+}
+
+// TestGenerateNewPackageNotAttempted: functions of a package the old tree
+// does not have cannot be overlaid onto the old program: the check is not
+// attempted, and says why, and raises nothing.
+func TestGenerateNewPackageNotAttempted(t *testing.T) {
+	m, out := gen(t,
+		map[string]string{"go.mod": goMod, "main.go": "package main\n\nfunc main() {}\n"},
+		map[string]string{"go.mod": goMod, "main.go": "package main\n\nfunc main() {}\n",
+			"calc/calc.go": "package calc\n\ntype unit int\n\nconst one unit = 1\n\n// One is one.\nfunc One() unit { return one }\n"})
+	c := m.Checks[0]
+	if c.Status != patchgen.CheckNotAttempted || !strings.Contains(c.Detail, "calc/ is a new package") || m.Finding != nil {
+		t.Fatalf("check %+v finding %+v", c, m.Finding)
+	}
+	src := read(t, out, "calc/zz_livepatch.go")
+	for _, want := range []string{"type unit int", "const one unit = 1", "func One() unit"} {
+		if !strings.Contains(src, want) {
+			t.Errorf("generated file lacks %q:\n%s", want, src)
+		}
 	}
 }
 
