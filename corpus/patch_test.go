@@ -90,11 +90,10 @@ func TestPatchCases(t *testing.T) {
 }
 
 // TestPatchCoverage: at least 20 C and 20 Go cases whose module compiles
-// against the old tree, and 5 C cases whose module must not. (Go cases
-// whose module must not compile are still to come: today every Go case
-// whose module fails does so because the Go target does not yet carry the
-// constants, variables and types a change adds — a gap of the generator,
-// not a hidden dependency — and those are not labelled.)
+// against the old tree, 5 C cases whose module must not, and the 2 Go
+// cases found so far (a const block that gained a member: a changed
+// declaration a function-level module cannot carry). Issue 6 asks for 5 Go
+// cases; the rest are still to be written.
 func TestPatchCoverage(t *testing.T) {
 	for _, lang := range []string{"c", "go"} {
 		cases, err := Load(lang)
@@ -110,7 +109,7 @@ func TestPatchCoverage(t *testing.T) {
 				fails++
 			}
 		}
-		if compiles < 20 || (fails < 5 && lang == "c") {
+		if compiles < 20 || fails < map[string]int{"c": 5, "go": 2}[lang] {
 			t.Errorf("%s: %d cases whose module compiles, %d whose module fails (want ≥20 and ≥5)", lang, compiles, fails)
 		}
 	}
