@@ -63,3 +63,18 @@ func TestSelect(t *testing.T) {
 		t.Errorf("with closures: %v", keys)
 	}
 }
+
+func TestWriteNewStaysInsideAndNeverReplaces(t *testing.T) {
+	dir := t.TempDir()
+	for _, bad := range []string{"", ".", "../x", "a/../../x", "/etc/passwd", `a\b`, "a//b", "./a", "a/"} {
+		if err := WriteNew(dir, bad, []byte("x")); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if err := WriteNew(dir, "pkg/sub/zz.go", []byte("package sub\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteNew(dir, "pkg/sub/zz.go", []byte("other")); err == nil {
+		t.Error("an existing file was replaced")
+	}
+}

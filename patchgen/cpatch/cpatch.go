@@ -146,8 +146,8 @@ func (g *Generator) Generate(ctx context.Context, in patchgen.Input, dir string)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := writeNew(dir, n, files[n]); err != nil {
-			return nil, err
+		if err := patchgen.WriteNew(dir, n, []byte(files[n])); err != nil {
+			return nil, fmt.Errorf("cpatch: %w", err)
 		}
 	}
 	m.Files = names
@@ -306,22 +306,6 @@ func shortCommit(c string) string {
 		return "worktree"
 	}
 	return c[:min(12, len(c))]
-}
-
-// writeNew creates dir/name, which must not exist.
-func writeNew(dir, name, content string) error {
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("cpatch: %w", err)
-	}
-	if _, err := f.WriteString(content); err != nil {
-		f.Close()
-		return fmt.Errorf("cpatch: write %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("cpatch: write %s: %w", name, err)
-	}
-	return nil
 }
 
 // lookCC finds the compiler on PATH, "" when it is not there.

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/dynupd/dynupd-analyze/classifiers"
+	"github.com/dynupd/dynupd-analyze/patchgen"
 )
 
 // decl is a package-level const, var or type declaration the change adds
@@ -295,7 +296,7 @@ func (b *builder) changedFiles(dir string, items []*item) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(p string) {
-		if seen[p] || path.Dir(p) != dir || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || safeRel(p) != nil {
+		if seen[p] || path.Dir(p) != dir || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || patchgen.SafeRel(p) != nil {
 			return
 		}
 		seen[p] = true

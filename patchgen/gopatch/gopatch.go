@@ -32,9 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -176,8 +174,8 @@ func (g *Generator) Generate(ctx context.Context, in patchgen.Input, dir string)
 		return nil, err
 	}
 	for _, f := range files {
-		if err := writeNew(dir, f.rel, f.src); err != nil {
-			return nil, err
+		if err := patchgen.WriteNew(dir, f.rel, f.src); err != nil {
+			return nil, fmt.Errorf("gopatch: %w", err)
 		}
 		m.Files = append(m.Files, f.rel)
 	}
@@ -193,8 +191,8 @@ func (g *Generator) Generate(ctx context.Context, in patchgen.Input, dir string)
 		if err != nil {
 			return nil, fmt.Errorf("gopatch: %s: %w", SymbolMap, err)
 		}
-		if err := writeNew(dir, SymbolMap, append(data, '\n')); err != nil {
-			return nil, err
+		if err := patchgen.WriteNew(dir, SymbolMap, append(data, '\n')); err != nil {
+			return nil, fmt.Errorf("gopatch: %w", err)
 		}
 		m.Files = append(m.Files, SymbolMap)
 	}
@@ -207,53 +205,11 @@ func (g *Generator) Generate(ctx context.Context, in patchgen.Input, dir string)
 	return m, nil
 }
 
-// writeNew writes a new file at rel (slash-separated, checked) under dir,
-// never replacing one.
-func writeNew(dir, rel string, data []byte) error {
-	if err := safeRel(rel); err != nil {
-		return err
-	}
-	full := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return fmt.Errorf("gopatch: %w", err)
-	}
-	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("gopatch: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("gopatch: write %s: %w", rel, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("gopatch: write %s: %w", rel, err)
-	}
-	return nil
-}
-
-// safeRel accepts a clean relative slash path that stays below its root.
-func safeRel(p string) error {
-	bad := p == "" || p == "." || strings.ContainsAny(p, "\\\x00") || path.IsAbs(p) || filepath.IsAbs(p) ||
-		filepath.VolumeName(filepath.FromSlash(p)) != "" || path.Clean(p) != p
-	if !bad {
-		for _, el := range strings.Split(p, "/") {
-			if el == ".." || el == "." || el == "" {
-				bad = true
-				break
-			}
-		}
-	}
-	if bad {
-		return fmt.Errorf("gopatch: unsafe path %q: want a clean path relative to the repository's root", p)
-	}
-	return nil
-}
-
 // pkgDir is the package directory of a repository file ("." for the
 // root), refusing paths that could leave the output directory.
 func pkgDir(file string) (string, error) {
-	if err := safeRel(file); err != nil {
-		return "", err
+	if err := patchgen.SafeRel(file); err != nil {
+		return "", fmt.Errorf("gopatch: %w", err)
 	}
 	return path.Dir(file), nil
 }
