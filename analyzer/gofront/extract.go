@@ -139,6 +139,27 @@ func (t tparams) render(p *typePrinter) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
+// ReceiverBase is the base type name of a receiver type expression: *T,
+// (T), T[K] and (*T[K]) all give T; "" when the expression names no type.
+func ReceiverBase(e ast.Expr) string {
+	for {
+		switch t := e.(type) {
+		case *ast.StarExpr:
+			e = t.X
+		case *ast.ParenExpr:
+			e = t.X
+		case *ast.IndexExpr:
+			e = t.X
+		case *ast.IndexListExpr:
+			e = t.X
+		case *ast.Ident:
+			return t.Name
+		default:
+			return ""
+		}
+	}
+}
+
 // recvBase returns the base type name of a receiver, whether it is a
 // pointer, and the receiver's type parameter names.
 func recvBase(t ast.Expr) (string, bool, []string) {

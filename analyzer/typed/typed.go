@@ -204,7 +204,7 @@ func (p *Program) index(lp *packages.Package, pk *Package, f *ast.File, file str
 			switch {
 			case d.Recv != nil && len(d.Recv.List) > 0:
 				ref.Kind = gofront.KMethod
-				ref.Name = recvBase(d.Recv.List[0].Type) + "." + d.Name.Name
+				ref.Name = gofront.ReceiverBase(d.Recv.List[0].Type) + "." + d.Name.Name
 			case d.Name.Name == "init" && d.Type.Params.NumFields() == 0 && d.Type.Results.NumFields() == 0:
 				ref.Kind = gofront.KInit
 			}
@@ -230,26 +230,6 @@ func (p *Program) index(lp *packages.Package, pk *Package, f *ast.File, file str
 					record(Ref{Path: file, Dir: pk.Dir, Pkg: pk.Path, Kind: gofront.KType, Name: s.Name.Name, Line: line(s.Pos())}, s.Type)
 				}
 			}
-		}
-	}
-}
-
-// recvBase is a receiver's base type name: *T, T[K] and (T) all give T.
-func recvBase(e ast.Expr) string {
-	for {
-		switch t := e.(type) {
-		case *ast.StarExpr:
-			e = t.X
-		case *ast.ParenExpr:
-			e = t.X
-		case *ast.IndexExpr:
-			e = t.X
-		case *ast.IndexListExpr:
-			e = t.X
-		case *ast.Ident:
-			return t.Name
-		default:
-			return ""
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/patchgen"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -345,28 +346,15 @@ func baseType(recv string) string {
 }
 
 // recvBase is the base type name of a method's receiver, "" for a
-// function.
+// function, "?" for a receiver that names no type.
 func recvBase(d *ast.FuncDecl) string {
 	if d.Recv == nil || len(d.Recv.List) == 0 {
 		return ""
 	}
-	t := d.Recv.List[0].Type
-	for {
-		switch x := t.(type) {
-		case *ast.StarExpr:
-			t = x.X
-		case *ast.ParenExpr:
-			t = x.X
-		case *ast.IndexExpr:
-			t = x.X
-		case *ast.IndexListExpr:
-			t = x.X
-		case *ast.Ident:
-			return x.Name
-		default:
-			return "?"
-		}
+	if b := gofront.ReceiverBase(d.Recv.List[0].Type); b != "" {
+		return b
 	}
+	return "?"
 }
 
 // recvText is "*T" for a pointer receiver, "T" for a value receiver.
