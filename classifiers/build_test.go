@@ -59,3 +59,12 @@ func TestRegistryIsComplete(t *testing.T) {
 		t.Errorf("%d rules, want the 36 C rules of TAXONOMY.md and more", len(seen))
 	}
 }
+
+func TestLocWhere(t *testing.T) {
+	var none *Loc
+	for l, want := range map[*Loc]string{none: "", {File: "a.c", Line: 3}: "a.c:3", {File: "README"}: "README"} {
+		if got := l.Where(); got != want {
+			t.Errorf("%+v: %q, want %q", l, got, want)
+		}
+	}
+}

@@ -22,6 +22,15 @@ func (l *Loc) String() string {
 	return l.File + ":" + strconv.Itoa(l.Line)
 }
 
+// Where renders the location for a reader: "file:line", "file" when it
+// has no line, "" for none.
+func (l *Loc) Where() string {
+	if l == nil || l.Line > 0 {
+		return l.String()
+	}
+	return l.File
+}
+
 // MarshalText renders "file:line", as the JSON contract says.
 func (l Loc) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 

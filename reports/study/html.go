@@ -11,6 +11,7 @@ import (
 
 	"github.com/dynupd/dynupd-analyze/analyzer"
 	"github.com/dynupd/dynupd-analyze/classifiers"
+	"github.com/dynupd/dynupd-analyze/reports"
 )
 
 // The HTML report is one self-contained file: inline CSS and script, the
@@ -97,16 +98,6 @@ func inlineSVG(b []byte) template.HTML {
 	return template.HTML(s) // our own plotting output, checked above
 }
 
-func loc(l *classifiers.Loc) string {
-	if l == nil {
-		return ""
-	}
-	if l.Line > 0 {
-		return fmt.Sprintf("%s:%d", l.File, l.Line)
-	}
-	return l.File
-}
-
 // WriteHTML renders the study as one self-contained HTML file. results
 // give the commit table; they may be nil for a report without it.
 func WriteHTML(w io.Writer, r *Report, figs []Figure, results []*analyzer.Result) error {
@@ -136,7 +127,7 @@ func WriteHTML(w io.Writer, r *Report, figs []Figure, results []*analyzer.Result
 		d.Sections = append([]htmlSection{{Title: "Per changed function", Intro: "Each function or method a commit's findings name counts once per commit, with the most severe verdict of those findings.", Key: "unit", Rows: []*Breakdown{r.Functions}}}, d.Sections...)
 	}
 	for _, res := range results {
-		c := htmlCommitData{H: res.Commit, K: res.Kind, V: res.Verdict.String(), T: res.Tier.String(), J: res.Subject, R: strings.Join(Deciding(res), " ")}
+		c := htmlCommitData{H: res.Commit, K: res.Kind, V: res.Verdict.String(), T: res.Tier.String(), J: res.Subject, R: strings.Join(reports.DecidingRules(res), " ")}
 		if !res.Date.IsZero() {
 			c.D = res.Date.UTC().Format("2006-01-02")
 		}
@@ -148,7 +139,7 @@ func WriteHTML(w io.Writer, r *Report, figs []Figure, results []*analyzer.Result
 				c.M = len(res.Findings) - i
 				break
 			}
-			c.F = append(c.F, [7]string{f.Rule, f.Verdict.String(), f.Entity, f.Message, loc(f.Old), loc(f.New), clipList(f.Closure, htmlMaxClosure)})
+			c.F = append(c.F, [7]string{f.Rule, f.Verdict.String(), f.Entity, f.Message, f.Old.Where(), f.New.Where(), clipList(f.Closure, htmlMaxClosure)})
 		}
 		d.CommitData = append(d.CommitData, c)
 	}
@@ -158,13 +149,6 @@ func WriteHTML(w io.Writer, r *Report, figs []Figure, results []*analyzer.Result
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{

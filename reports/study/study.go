@@ -16,6 +16,7 @@ import (
 
 	"github.com/dynupd/dynupd-analyze/analyzer"
 	"github.com/dynupd/dynupd-analyze/classifiers"
+	"github.com/dynupd/dynupd-analyze/reports"
 )
 
 // Meta is the reproducibility block every report prints.
@@ -365,24 +366,10 @@ func locFile(f classifiers.Finding) string {
 	return ""
 }
 
-// Deciding returns the rules of a result whose verdict is the result's.
-func Deciding(r *analyzer.Result) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range r.Findings {
-		if f.Verdict == r.Verdict && !seen[f.Rule] {
-			seen[f.Rule] = true
-			out = append(out, f.Rule)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // ReleaseOf summarises the net change between two tags.
 func ReleaseOf(from, to string, r *analyzer.Result) Release {
 	rel := Release{From: from, To: to, Name: from + ".." + to, Verdict: r.Verdict.String(), Tier: r.Tier.String(),
-		Deciding: Deciding(r), Findings: len(r.Findings)}
+		Deciding: reports.DecidingRules(r), Findings: len(r.Findings)}
 	for k, c := range r.Entities {
 		var dst *analyzer.EntityCount
 		switch strings.TrimPrefix(k, "go ") {

@@ -60,7 +60,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 var htmlTmpl = template.Must(template.New("triage").Funcs(template.FuncMap{
 	"short":   short,
 	"date":    dateOf,
-	"loc":     loc,
+	"loc":     (*classifiers.Loc).Where,
 	"join":    func(s []string) string { return orNone(s) },
 	"closure": func(s []string) string { return strings.Join(s, ", ") },
 	"notAnc":  func() string { return notAncestorNote },

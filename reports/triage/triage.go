@@ -273,19 +273,9 @@ func dateOf(t time.Time) string {
 	return t.UTC().Format("2006-01-02")
 }
 
-func loc(l *classifiers.Loc) string {
-	if l == nil {
-		return ""
-	}
-	if l.Line > 0 {
-		return l.String()
-	}
-	return l.File
-}
-
 // where renders a finding's old → new places.
 func where(f classifiers.Finding) string {
-	o, n := loc(f.Old), loc(f.New)
+	o, n := f.Old.Where(), f.New.Where()
 	switch {
 	case o == "" && n == "":
 		return ""
