@@ -154,16 +154,8 @@ func loadRepoConfig(r *history.Repo) (*config.Config, error) {
 	if err != nil {
 		return &config.Config{}, nil // unborn HEAD: defaults
 	}
-	c, err := r.Commit(head)
-	if err != nil {
-		return &config.Config{}, nil
-	}
-	files, err := r.DiffTrees(plumbing.ZeroHash, c.TreeHash, func(p string) bool { return p == config.FileName })
-	if err != nil || len(files) == 0 {
-		return &config.Config{}, nil
-	}
-	b, err := r.ReadBlob(files[0].NewHash)
-	if err != nil {
+	b, err := configBlob(r, head)
+	if err != nil || b == nil {
 		return &config.Config{}, nil
 	}
 	cfg, err := config.Parse(b)
@@ -171,6 +163,20 @@ func loadRepoConfig(r *history.Repo) (*config.Config, error) {
 		return nil, fmt.Errorf("%s at HEAD: %w", config.FileName, err)
 	}
 	return cfg, nil
+}
+
+// configBlob returns the content of .dynupd.yaml in a commit's tree, nil
+// when it has none.
+func configBlob(r *history.Repo, commit plumbing.Hash) ([]byte, error) {
+	c, err := r.Commit(commit)
+	if err != nil {
+		return nil, err
+	}
+	files, err := r.DiffTrees(plumbing.ZeroHash, c.TreeHash, func(p string) bool { return p == config.FileName })
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	return r.ReadBlob(files[0].NewHash)
 }
 
 // tree returns the shared index of a tree.
@@ -204,23 +210,37 @@ func (a *Analyzer) goTree(h plumbing.Hash) *goIndex {
 	return g
 }
 
-// Commits resolves the range and lists its commits (merges included),
-// newest first, with the count of merges the options leave out.
+// Commits resolves the range and lists its commits (merges included
+// when the options keep them), newest first, with the count of merges the
+// options leave out.
 func (a *Analyzer) Commits(ctx context.Context) ([]*history.Commit, int, error) {
+	out, merges, err := a.list(ctx, a.opts.Range, history.WalkOptions{FirstParent: a.opts.FirstParent, Since: a.opts.Since, Until: a.opts.Until})
+	if err != nil {
+		return nil, 0, err
+	}
+	if a.opts.MaxCommits > 0 && len(a.opts.Paths) == 0 && len(out) > a.opts.MaxCommits {
+		out = out[:a.opts.MaxCommits]
+	}
+	return out, merges, nil
+}
+
+// list lists the commits of a range newest first, leaving out merges
+// unless the options keep them, and counts the merges left out.
+func (a *Analyzer) list(ctx context.Context, spec string, wo history.WalkOptions) ([]*history.Commit, int, error) {
 	r, err := history.Open(a.path, history.OpenOptions{})
 	if err != nil {
 		return nil, 0, err
 	}
 	defer r.Close()
-	rg, err := history.ParseRange(a.opts.Range)
+	rg, err := history.ParseRange(spec)
 	if err != nil {
 		return nil, 0, err
 	}
-	all, err := r.List(ctx, rg, history.WalkOptions{FirstParent: a.opts.FirstParent, Since: a.opts.Since, Until: a.opts.Until})
+	all, err := r.List(ctx, rg, wo)
 	if err != nil {
 		return nil, 0, err
 	}
-	var out []*history.Commit
+	out := all[:0]
 	merges := 0
 	for _, c := range all {
 		if c.IsMerge() && !a.opts.Merges {
@@ -228,9 +248,6 @@ func (a *Analyzer) Commits(ctx context.Context) ([]*history.Commit, int, error) 
 			continue
 		}
 		out = append(out, c)
-	}
-	if a.opts.MaxCommits > 0 && len(a.opts.Paths) == 0 && len(out) > a.opts.MaxCommits {
-		out = out[:a.opts.MaxCommits]
 	}
 	return out, merges, nil
 }

@@ -3,6 +3,7 @@ package analyzer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -200,29 +201,9 @@ func (a *Analyzer) MergeBase(base, head string) (string, error) {
 // oldest first, leaving out merges unless the options keep them; it
 // returns the number of merges left out.
 func (a *Analyzer) CommitsIn(ctx context.Context, rng string) ([]*history.Commit, int, error) {
-	r, err := history.Open(a.path, history.OpenOptions{})
-	if err != nil {
-		return nil, 0, err
-	}
-	defer r.Close()
-	rg, err := history.ParseRange(rng)
-	if err != nil {
-		return nil, 0, err
-	}
-	all, err := r.List(ctx, rg, history.WalkOptions{FirstParent: a.opts.FirstParent})
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []*history.Commit
-	merges := 0
-	for i := len(all) - 1; i >= 0; i-- {
-		if all[i].IsMerge() && !a.opts.Merges {
-			merges++
-			continue
-		}
-		out = append(out, all[i])
-	}
-	return out, merges, nil
+	out, merges, err := a.list(ctx, rng, history.WalkOptions{FirstParent: a.opts.FirstParent})
+	slices.Reverse(out)
+	return out, merges, err
 }
 
 // ConfigAt reads the configuration file (.dynupd.yaml) as it is at a
@@ -237,20 +218,12 @@ func ConfigAt(repoPath, rev string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.Commit(h)
-	if err != nil {
-		return nil, err
-	}
-	files, err := r.DiffTrees(plumbing.ZeroHash, c.TreeHash, func(p string) bool { return p == config.FileName })
-	if err != nil {
-		return nil, err
-	}
-	if len(files) == 0 {
-		return &config.Config{}, nil
-	}
-	b, err := r.ReadBlob(files[0].NewHash)
+	b, err := configBlob(r, h)
 	if err != nil {
 		return nil, fmt.Errorf("%s at %s: %w", config.FileName, rev, err)
+	}
+	if b == nil {
+		return &config.Config{}, nil
 	}
 	cfg, err := config.Parse(b)
 	if err != nil {
