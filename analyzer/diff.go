@@ -220,9 +220,9 @@ func (a *Analyzer) FileAt(tree plumbing.Hash, p string) ([]byte, error) {
 
 // Export writes the files of a tree a result names (OldTree or NewTree)
 // into dir, for compile checks: regular files only (no submodules or
-// symlinks), every path confined to dir, within the same limits as typed
-// loading.
-func (a *Analyzer) Export(ctx context.Context, tree plumbing.Hash, dir string) error {
+// symlinks), those keep selects (all when it is nil), every path confined
+// to dir, within the same limits as typed loading.
+func (a *Analyzer) Export(ctx context.Context, tree plumbing.Hash, dir string, keep func(path string) bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -231,5 +231,7 @@ func (a *Analyzer) Export(ctx context.Context, tree plumbing.Hash, dir string) e
 		return err
 	}
 	defer w.close()
-	return w.exportTree(tree, "", dir, typedLimits)
+	lim := typedLimits
+	lim.keep = keep
+	return w.exportTree(tree, "", dir, lim)
 }

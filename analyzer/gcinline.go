@@ -327,6 +327,9 @@ type exportLimits struct {
 	files   int
 	bytes   int64
 	perFile int64 // files over this size are left out (0: no limit)
+	// keep, when set, selects the paths exported (the others are left
+	// out before their size is read).
+	keep func(path string) bool
 }
 
 // exportTree writes the files of a tree under sub ("" for all) into dst,
@@ -339,8 +342,12 @@ func (w *worker) exportTree(root plumbing.Hash, sub, dst string, lim exportLimit
 	}
 	var n int
 	var size int64
+	made := map[string]bool{}
 	for _, f := range files {
 		if sub != "" && !strings.HasPrefix(f.Path, sub+"/") {
+			continue
+		}
+		if lim.keep != nil && !lim.keep(f.Path) {
 			continue
 		}
 		if f.Mode == filemode.Submodule || f.Mode == filemode.Symlink {
@@ -368,8 +375,11 @@ func (w *worker) exportTree(root plumbing.Hash, sub, dst string, lim exportLimit
 			return fmt.Errorf("export %s: %w", f.Path, err)
 		}
 		full := filepath.Join(dst, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return fmt.Errorf("export: %w", err)
+		if d := filepath.Dir(full); !made[d] {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			made[d] = true
 		}
 		mode := os.FileMode(0o644)
 		if err := os.WriteFile(full, b, mode); err != nil {

@@ -25,8 +25,9 @@ import (
 type Source interface {
 	// FileAt returns a file of a tree (a result's OldTree or NewTree).
 	FileAt(tree plumbing.Hash, path string) ([]byte, error)
-	// Export writes a tree's regular files into dir.
-	Export(ctx context.Context, tree plumbing.Hash, dir string) error
+	// Export writes a tree's regular files into dir: those keep selects,
+	// or all when keep is nil.
+	Export(ctx context.Context, tree plumbing.Hash, dir string, keep func(path string) bool) error
 }
 
 // Input is one change to turn into a module.

@@ -252,7 +252,7 @@ func (g *Generator) check(ctx context.Context, in patchgen.Input, units []*unit)
 		return nil, nil, fmt.Errorf("cpatch: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	if err := in.Source.Export(ctx, in.Result.OldTree, tmp); err != nil {
+	if err := in.Source.Export(ctx, in.Result.OldTree, tmp, exportable); err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
@@ -306,6 +306,25 @@ func shortCommit(c string) string {
 		return "worktree"
 	}
 	return c[:min(12, len(c))]
+}
+
+// exportable selects the files of the old tree a C compile check can
+// need: C and C++ sources and headers, files commonly #included (.inc,
+// .def, .tbl, .x), the templates of generated headers (.in, .cmake,
+// .meson: they say why a check cannot be attempted) and
+// compile_commands.json. Documentation, scripts, test data and images are
+// left out; writing them was most of a check's time. A header left out
+// can only make the old file fail alone, which is "not attempted", never
+// a pass.
+func exportable(p string) bool {
+	if path.Base(p) == "compile_commands.json" {
+		return true
+	}
+	switch strings.ToLower(path.Ext(p)) {
+	case ".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".inc", ".def", ".tbl", ".x", ".in", ".cmake", ".meson", ".s":
+		return true
+	}
+	return false
 }
 
 // lookCC finds the compiler on PATH, "" when it is not there.

@@ -638,3 +638,15 @@ func TestErrorInsideAMacroOfTheOldFile(t *testing.T) {
 		t.Errorf("finding = %+v", f)
 	}
 }
+
+func TestExportableKeepsWhatACompileCanNeed(t *testing.T) {
+	for p, want := range map[string]bool{
+		"src/server.c": true, "src/server.h": true, "deps/x/tbl.def": true, "config.h.in": true,
+		"build/compile_commands.json": true, "src/asm.S": true,
+		"tests/unit/type.tcl": false, "README.md": false, "src/commands/get.json": false, "logo.png": false,
+	} {
+		if exportable(p) != want {
+			t.Errorf("%s: exportable %v, want %v", p, !want, want)
+		}
+	}
+}

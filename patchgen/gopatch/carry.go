@@ -347,7 +347,7 @@ func (b *builder) exportOld(ctx context.Context) (string, error) {
 		b.oldErr = fmt.Errorf("%w: %w", errTempDir, err)
 		return "", b.oldErr
 	}
-	if err := b.in.Source.Export(ctx, b.in.Result.OldTree, root); err != nil {
+	if err := b.in.Source.Export(ctx, b.in.Result.OldTree, root, nil); err != nil {
 		b.oldErr = err
 		return "", err
 	}

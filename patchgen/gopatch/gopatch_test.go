@@ -556,7 +556,7 @@ func (s fakeSource) FileAt(tree plumbing.Hash, p string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: not in tree", p)
 }
 
-func (s fakeSource) Export(ctx context.Context, tree plumbing.Hash, dir string) error {
+func (s fakeSource) Export(ctx context.Context, tree plumbing.Hash, dir string, _ func(string) bool) error {
 	for p, src := range s[tree] {
 		full := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
