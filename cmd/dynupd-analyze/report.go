@@ -59,23 +59,13 @@ func runReport(cmd *cobra.Command, f *reportFlags) error {
 	defer db.Close()
 	var rec store.RunRecord
 	if f.run > 0 {
-		runs, err := db.Runs(ctx)
-		if err != nil {
+		if rec, err = db.Run(ctx, f.run); err != nil {
 			return err
 		}
-		found := false
-		for _, r := range runs {
-			if r.ID == f.run {
-				rec, found = r, true
-			}
-		}
-		if !found {
-			return fmt.Errorf("no run %d in %s", f.run, f.db)
-		}
-	} else if rec, err = db.LastRun(ctx, "complete"); err != nil {
+	} else if rec, err = db.LastRun(ctx, store.StatusComplete); err != nil {
 		return err
 	}
-	if rec.Status != "complete" || len(rec.Info) == 0 {
+	if rec.Status != store.StatusComplete || len(rec.Info) == 0 {
 		return fmt.Errorf("run %d is %s: only a complete run can be rendered", rec.ID, rec.Status)
 	}
 	var info runInfo

@@ -214,6 +214,14 @@ func TestStudyRemoteByReleaseAndReuse(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "T2 + state transfer") || !strings.Contains(out, "v1.0..v1.1") {
 		t.Errorf("report table (exit %d):\n%s", code, out)
 	}
+	// An earlier run by its ID: the first study saw 6 commits.
+	out, _, code = run(t, "report", "--db", filepath.Join(outDir, "study.db"), "--run", "1", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"analysed": 6,`) {
+		t.Errorf("report --run 1 (exit %d):\n%.300s", code, out)
+	}
+	if _, stderr, code := run(t, "report", "--db", filepath.Join(outDir, "study.db"), "--run", "99"); code != 2 || !strings.Contains(stderr, "run 99") {
+		t.Errorf("report --run 99: exit %d %q", code, stderr)
+	}
 	if _, stderr, code := run(t, "report", "--db", filepath.Join(t.TempDir(), "none.db")); code != 2 || !strings.Contains(stderr, "results database") {
 		t.Errorf("missing db: exit %d %q", code, stderr)
 	}
