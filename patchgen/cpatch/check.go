@@ -411,10 +411,22 @@ func (c *checker) flags(u *unit) []string {
 	} else if c.tree.isDir("include") {
 		add("include")
 	}
+	// Directories are added up front only for quoted includes: an
+	// angle-bracket include names a system header first, and a tree
+	// header of the same name (a bundled library's stdbool.h or test.h)
+	// must not shadow it. A bracketed header the system lacks is reported
+	// missing, and the retry loop adds its directory then.
 	inv := cfront.Scan(u.oldSrc, cfront.ScanOptions{})
-	incs := append([]string{}, inv.Includes...)
+	var incs []string
+	for _, ch := range inv.Chunks {
+		if ch.Kind == cfront.ChunkDirective && ch.Sub == "include" && !ch.Dead {
+			if text := string(u.oldSrc[ch.Off:ch.End]); quotedInclude(text) {
+				incs = append(incs, includeName(text))
+			}
+		}
+	}
 	for _, p := range u.pieces {
-		if p.include {
+		if p.include && quotedInclude(p.text) {
 			incs = append(incs, includeName(p.text))
 		}
 	}
@@ -429,6 +441,13 @@ func (c *checker) flags(u *unit) []string {
 		}
 	}
 	return flags
+}
+
+// quotedInclude reports whether an #include directive's text names its
+// target in quotes rather than angle brackets.
+func quotedInclude(text string) bool {
+	i := strings.IndexAny(text, `"<`)
+	return i >= 0 && text[i] == '"'
 }
 
 // includeName returns the target of an #include directive's text.

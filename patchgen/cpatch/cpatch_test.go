@@ -650,3 +650,21 @@ func TestExportableKeepsWhatACompileCanNeed(t *testing.T) {
 		}
 	}
 }
+
+// TestBundledHeaderDoesNotShadowSystemHeader: a bundled library's copy of
+// stdbool.h must not be put on the include path for <stdbool.h> (redis's
+// deps/jemalloc has such copies), while a bracketed header only the tree
+// has is still found.
+func TestBundledHeaderDoesNotShadowSystemHeader(t *testing.T) {
+	if !haveGCC(t) {
+		t.Skip("needs gcc")
+	}
+	src := "#include <stdbool.h>\n#include <bundled.h>\n" + strings.Replace(netBase, "x + 1", "x + (int)true + B", 1)
+	old := map[string]string{"src/net.c": src, "deps/lib/compat/stdbool.h": "#error the bundled copy was used\n", "deps/lib/inc/bundled.h": "#define B 1\n"}
+	a, r := change(t, old, with(old, "src/net.c", strings.Replace(src, "+ B", "+ B + 1", 1)))
+	m, _ := generate(t, NewULP(Options{}), a, r, false)
+	c := oneCheck(t, m)
+	if c.Status != patchgen.CheckPassed || strings.Contains(c.Command, "compat") || !strings.Contains(c.Command, "-Ideps/lib/inc") {
+		t.Errorf("check = %+v", c)
+	}
+}
