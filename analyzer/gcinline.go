@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dynupd/dynupd-analyze/analyzer/gofront"
+	"github.com/dynupd/dynupd-analyze/internal/gotool"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
@@ -62,10 +63,6 @@ const (
 	// oracleMaxFailures consecutive failed builds with one set of
 	// requirements stop the oracle for that set.
 	oracleMaxFailures = 3
-	// gopathGoVersion is the language version given to code without a
-	// go.mod: before the per-iteration loop variables of Go 1.22, with
-	// generics.
-	gopathGoVersion = "1.21"
 )
 
 var (
@@ -124,10 +121,7 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 		// GOPATH-era code: give the tree the module path its imports
 		// imply; dependencies then resolve to versions in the module cache.
 		root := g.gopathRoot(w)
-		if root == "" {
-			root = "example.invalid/gopath"
-		}
-		synthetic = "module " + root + "\n\ngo " + gopathGoVersion + "\n"
+		synthetic = gotool.SynthGoMod(root)
 		depKey = "gopath:" + root
 	}
 	o.mu.Lock()
@@ -283,10 +277,7 @@ func oracleEnv(cache string) []string {
 	// requirement (or a synthesized one) resolve it to a cached version.
 	// Modules are extracted into a module cache of our own beside the
 	// build cache, so the user's is never written.
-	proxy := "off"
-	if mc := modCache(); mc != "" {
-		proxy = "file://" + filepath.ToSlash(filepath.Join(mc, "cache", "download"))
-	}
+	proxy := gotool.LocalProxy()
 	env := []string{
 		"GOTOOLCHAIN=local", "GOPROXY=" + proxy, "GOFLAGS=-mod=mod -modcacherw", "CGO_ENABLED=0", "GOENV=off",
 		"GOWORK=off", "GONOSUMDB=*", "GONOSUMCHECK=1", "GOSUMDB=off", "GOCACHE=" + cache, "GO111MODULE=on",
@@ -298,28 +289,6 @@ func oracleEnv(cache string) []string {
 		}
 	}
 	return env
-}
-
-// modCache is the Go module cache directory, as the go command finds it
-// (GOMODCACHE, else the first GOPATH entry's pkg/mod, else ~/go/pkg/mod),
-// or "" when it does not exist.
-func modCache() string {
-	dir := os.Getenv("GOMODCACHE")
-	if dir == "" {
-		gp := filepath.SplitList(os.Getenv("GOPATH"))
-		if len(gp) > 0 && gp[0] != "" {
-			dir = filepath.Join(gp[0], "pkg", "mod")
-		} else if home, err := os.UserHomeDir(); err == nil {
-			dir = filepath.Join(home, "go", "pkg", "mod")
-		}
-	}
-	if dir == "" {
-		return ""
-	}
-	if st, err := os.Stat(filepath.Join(dir, "cache", "download")); err != nil || !st.IsDir() {
-		return ""
-	}
-	return dir
 }
 
 // exportLimits bound a tree export.

@@ -11,6 +11,7 @@ import (
 	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"github.com/dynupd/dynupd-analyze/analyzer/typed"
 	"github.com/dynupd/dynupd-analyze/classifiers"
+	"github.com/dynupd/dynupd-analyze/internal/gotool"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -378,16 +379,10 @@ func (g *goIndex) embedder(r goReader, p string) (string, string, bool) {
 }
 
 // gopathRoot infers the import path of the root of a tree that has no
-// go.mod (GOPATH-era history), so that packages find their importers: an
-// import "github.com/x/y/sub" in the tree, where "sub" is one of its
-// package directories, votes for "github.com/x/y" (deeper directories
-// weigh more). It returns "" when nothing votes.
+// go.mod (GOPATH-era history) from the imports of its files
+// (gotool.InferRoot). It returns "" when nothing votes.
 func (g *goIndex) gopathRoot(r goReader) string {
 	g.rootOnce.Do(func() {
-		isDir := map[string]bool{}
-		for _, d := range g.dirs {
-			isDir[d] = true
-		}
 		imports := map[string]bool{}
 		for _, d := range g.dirs {
 			files, _ := g.parsed(r, d)
@@ -397,42 +392,7 @@ func (g *goIndex) gopathRoot(r goReader) string {
 				}
 			}
 		}
-		// Candidates: an import ending in "/"+dir for a package
-		// directory of the tree.
-		cands := map[string]bool{}
-		for imp := range imports {
-			for _, sub := range g.dirs {
-				if sub == "." || !strings.HasSuffix(imp, "/"+sub) {
-					continue
-				}
-				if root := strings.TrimSuffix(imp, "/"+sub); strings.Contains(root, ".") || strings.Contains(root, "/") {
-					cands[root] = true
-				}
-			}
-		}
-		// The root that resolves the most imports to package directories
-		// of the tree wins (a directory named like the repository must not
-		// make "github.com/x" the root of github.com/x/repo).
-		best, bestScore := "", 0
-		for root := range cands {
-			score := 0
-			for imp := range imports {
-				switch {
-				case imp == root:
-					if isDir["."] {
-						score++
-					}
-				case strings.HasPrefix(imp, root+"/"):
-					if isDir[strings.TrimPrefix(imp, root+"/")] {
-						score++
-					}
-				}
-			}
-			if score > bestScore || score == bestScore && (len(root) > len(best) || len(root) == len(best) && root < best) {
-				best, bestScore = root, score
-			}
-		}
-		g.rootPath = best
+		g.rootPath = gotool.InferRoot(g.dirs, imports)
 	})
 	return g.rootPath
 }

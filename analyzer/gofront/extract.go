@@ -305,7 +305,8 @@ func (x *extractor) hashRange(lo, hi token.Pos) uint64 {
 // comments, layout, automatic versus written semicolons, and the optional
 // separator before a closing bracket (which gofmt adds or drops when it
 // splits or joins lines). rename, if set, maps each identifier that is not
-// a selector.
+// a selector; an identifier it leaves alone that names an import of the
+// file is hashed as that import's path.
 func (x *extractor) hashTokens(lo, hi token.Pos, rename func(string) string) uint64 {
 	a, b, ok := x.span(lo, hi)
 	if !ok {
@@ -330,8 +331,17 @@ func (x *extractor) hashTokens(lo, hi token.Pos, rename func(string) string) uin
 		if w == "" {
 			w = tok.String()
 		}
-		if tok == token.IDENT && !prevDot && rename != nil {
-			w = rename(lit)
+		if tok == token.IDENT && !prevDot {
+			if rename != nil {
+				w = rename(lit)
+			}
+			// A package name stands for its import path: the same
+			// text in a file that imports another package under that
+			// name (math/rand → crypto/rand) is other code, and an
+			// import renamed consistently is no change.
+			if path, ok := x.file.Imports[lit]; ok && w == lit && lit != "_" && lit != "." {
+				w = "\x00pkg:" + path
+			}
 		}
 		prevDot = tok == token.PERIOD
 		switch tok {

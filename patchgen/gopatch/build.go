@@ -33,7 +33,30 @@ type builder struct {
 	oldRoot, tmp string
 	oldErr       error
 	oldDone      bool
+	// direct are the replacements the generated code calls by their new
+	// names (directName): functions of an interface-internal closure
+	// whose signature changed, and methods new to an existing type.
+	direct map[string]string
+	// paths caches importPath by directory.
+	paths map[string]string
 }
+
+// importPathCached is importPath, remembered.
+func (b *builder) importPathCached(dir string) string {
+	if b.paths == nil {
+		b.paths = map[string]string{}
+	}
+	p, ok := b.paths[dir]
+	if !ok {
+		p = b.importPath(dir)
+		b.paths[dir] = p
+	}
+	return p
+}
+
+// directName keys a function of a package for builder.direct: its
+// directory, receiver base type ("" for a function) and name.
+func directName(dir, recv, name string) string { return dir + "\x00" + recv + "\x00" + name }
 
 // parsed is a file read and parsed, or why it could not be.
 type parsed struct {
@@ -83,6 +106,13 @@ type item struct {
 	// included.
 	out              string
 	outStart, outEnd int
+	// hasOld says the old tree has the function, oldSig its signature
+	// there (signature); direct that the generated code calls the
+	// replacement by its own name, since the original cannot stand for
+	// it (its signature changed, or the method is new to its type).
+	hasOld bool
+	oldSig string
+	direct bool
 }
 
 // genFile is one generated file.
@@ -282,12 +312,59 @@ func (b *builder) collect(funcs []patchgen.Func) ([]*item, []patchgen.LeftOut, e
 			it.fn.Replacement = fn.Name
 			it.fn.OldHash = ""
 		} else {
-			it.fn.Replacement = Prefix + fn.Name
+			it.fn.Replacement = ReplacementName(fn.Name)
 			b.findOld(it)
 		}
 		items = append(items, it)
 	}
 	return items, left, nil
+}
+
+// markDirect decides which replacements the generated code calls by
+// their own names: a replaced function whose signature changed (the
+// callers of an interface-internal closure call the new one, which the
+// old declaration does not fit) or that the old tree does not have (a
+// method added to an existing type: it is not in the running type's
+// method set). Calls to the others keep the original names, which the
+// live patcher redirects.
+func (b *builder) markDirect(items []*item) {
+	b.direct = map[string]string{}
+	for _, it := range items {
+		if it.fn.Added {
+			continue
+		}
+		if !it.hasOld || it.oldSig != signature(it.decl) {
+			it.direct = true
+			b.direct[directName(it.dir, recvBase(it.decl), it.fn.Name)] = it.fn.Replacement
+		}
+	}
+}
+
+// signature renders a function's receiver type, type parameters,
+// parameter and result types, without the names.
+func signature(d *ast.FuncDecl) string {
+	var sb strings.Builder
+	fields := func(fl *ast.FieldList) {
+		sb.WriteByte('(')
+		if fl != nil {
+			for _, f := range fl.List {
+				n := len(f.Names)
+				if n == 0 {
+					n = 1
+				}
+				for i := 0; i < n; i++ {
+					sb.WriteString(types.ExprString(f.Type))
+					sb.WriteByte(',')
+				}
+			}
+		}
+		sb.WriteByte(')')
+	}
+	fields(d.Recv)
+	fields(d.Type.TypeParams)
+	fields(d.Type.Params)
+	fields(d.Type.Results)
+	return sb.String()
 }
 
 // findOld locates a replaced function in the old tree and hashes it.
@@ -306,6 +383,7 @@ func (b *builder) findOld(it *item) {
 	}
 	it.fn.OldFile, it.fn.OldLine = p, of.line(d.Pos())
 	it.fn.OldHash = patchgen.Hash(of.declText(d))
+	it.hasOld, it.oldSig = true, signature(d)
 	it.oldLoc = &classifiers.Loc{File: p, Line: it.fn.OldLine, EndLine: of.line(d.End())}
 }
 
@@ -448,6 +526,51 @@ func (b *builder) assemble(items []*item) ([]*genFile, error) {
 	return files, nil
 }
 
+// imports0 is the import a selector's left-hand identifier names, if it
+// names one (an identifier the parser resolved is a local, not a package).
+func imports0(f *srcFile, id *ast.Ident, ok bool) (importSpec, bool) {
+	if !ok || id.Obj != nil {
+		return importSpec{}, false
+	}
+	is, found := f.imports[id.Name]
+	return is, found
+}
+
+// directMethod is the replacement name of a method named name that the
+// generated code of the package in dir calls directly: one of that
+// package, or, when exported, of any package.
+func (b *builder) directMethod(dir, name string) (string, bool) {
+	for _, k := range sortedKeys(b.direct) {
+		d, rest, _ := strings.Cut(k, "\x00")
+		recv, n, _ := strings.Cut(rest, "\x00")
+		if recv != "" && n == name && (d == dir || token.IsExported(name)) {
+			return b.direct[k], true
+		}
+	}
+	return "", false
+}
+
+// directQualified is the replacement name of the function pkg.name that
+// the generated code calls directly, pkg being the import path of the
+// package in another directory (or, for a tree without go.mod, ending in
+// it).
+func (b *builder) directQualified(pkg, name string) (string, bool) {
+	if !token.IsExported(name) {
+		return "", false
+	}
+	for _, k := range sortedKeys(b.direct) {
+		d, rest, _ := strings.Cut(k, "\x00")
+		recv, n, _ := strings.Cut(rest, "\x00")
+		if recv != "" || n != name {
+			continue
+		}
+		if ip := b.importPathCached(d); ip == pkg || ip == "" && d != "." && strings.HasSuffix(pkg, "/"+d) {
+			return b.direct[k], true
+		}
+	}
+	return "", false
+}
+
 // genImport is one import of a generated file.
 type genImport struct {
 	name, path string
@@ -474,12 +597,20 @@ func (b *builder) render(rel string, k groupKey, items []*item, decls []*decl) (
 			switch x := n.(type) {
 			case *ast.SelectorExpr:
 				id, ok := x.X.(*ast.Ident)
-				if !ok || id.Obj != nil {
+				is, isImport := imports0(f, id, ok)
+				if isImport {
+					if r, ok := b.directQualified(is.path, x.Sel.Name); ok {
+						edits = append(edits, edit{f.offset(x.Sel.Pos()), f.offset(x.Sel.End()), r})
+					}
+				} else {
+					// x.M or T.M: a method the generated code calls
+					// by its replacement's name (any receiver type
+					// with a direct method of that name: the check
+					// finds a wrong guess).
+					if r, ok := b.directMethod(k.dir, x.Sel.Name); ok && !self[x.Sel] {
+						edits = append(edits, edit{f.offset(x.Sel.Pos()), f.offset(x.Sel.End()), r})
+					}
 					ast.Inspect(x.X, visit)
-					return false
-				}
-				is, ok := f.imports[id.Name]
-				if !ok {
 					return false
 				}
 				if is.path == "C" {
@@ -502,7 +633,14 @@ func (b *builder) render(rel string, k groupKey, items []*item, decls []*decl) (
 				}
 				return false
 			case *ast.Ident:
-				if x.Obj == nil && !self[x] && types.Universe.Lookup(x.Name) == nil && x.Name != "_" {
+				if self[x] {
+					return true
+				}
+				if r, ok := b.direct[directName(k.dir, "", x.Name)]; ok && (x.Obj == nil || x.Obj.Kind == ast.Fun) {
+					edits = append(edits, edit{f.offset(x.Pos()), f.offset(x.End()), r})
+					return true
+				}
+				if x.Obj == nil && types.Universe.Lookup(x.Name) == nil && x.Name != "_" {
 					bare = true
 				}
 			}
@@ -563,8 +701,8 @@ func (b *builder) render(rel string, k groupKey, items []*item, decls []*decl) (
 	}
 	fmt.Fprintf(&buf, "// Code generated by dynupd-analyze; DO NOT EDIT.\n\n")
 	fmt.Fprintf(&buf, "// Live-patch candidate for commit %s.\n", commit)
-	fmt.Fprintf(&buf, "// Each %sName replaces Name of the running program: the live patcher\n", Prefix)
-	fmt.Fprintf(&buf, "// redirects the original to it (see %s). Calls inside keep the\n// original names.\n", SymbolMap)
+	fmt.Fprintf(&buf, "// Each %sname (%sName) replaces name (Name) of the running program: the live patcher\n", Prefix, ExportedPrefix)
+	fmt.Fprintf(&buf, "// redirects the original to it (see %s). Calls inside keep the\n// original names, except to a replacement marked direct there.\n", SymbolMap)
 	if k.constraint != "" {
 		fmt.Fprintf(&buf, "\n//go:build %s\n", k.constraint)
 	}

@@ -7,10 +7,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dynupd/dynupd-analyze/classifiers"
@@ -421,4 +423,81 @@ func hasGoFiles(root, dir string) bool {
 		}
 	}
 	return false
+}
+
+// cgoFile names a non-test Go file of the old package in dir that imports
+// "C", or "" when there is none.
+func cgoFile(root, dir string) string {
+	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, filepath.FromSlash(dir), n), nil, parser.ImportsOnly)
+		if err != nil {
+			continue
+		}
+		for _, imp := range f.Imports {
+			if imp.Path != nil && imp.Path.Value == `"C"` {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+// goDirs lists the package directories of an exported tree (relative,
+// "." for its root) and every import path their non-test files name,
+// skipping what the go tool ignores (testdata, names starting with "_"
+// or ".") and vendored code.
+func goDirs(root string) ([]string, map[string]bool) {
+	var dirs []string
+	seen := map[string]bool{}
+	imports := map[string]bool{}
+	fset := token.NewFileSet()
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		rel, err := filepath.Rel(root, filepath.Dir(p))
+		if err != nil {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		if !seen[rel] {
+			seen[rel] = true
+			dirs = append(dirs, rel)
+		}
+		if f, err := parser.ParseFile(fset, p, nil, parser.ImportsOnly); err == nil {
+			for _, imp := range f.Imports {
+				if v, err := strconv.Unquote(imp.Path.Value); err == nil {
+					imports[v] = true
+				}
+			}
+		}
+		return nil
+	})
+	return dirs, imports
+}
+
+// modulePathOr is the module path a GOPATH-era tree was given, for people.
+func modulePathOr(p string) string {
+	if p == "" {
+		return "example.invalid/gopath (no import of the tree's own packages to infer its path from)"
+	}
+	return p + " (inferred from the imports of its own packages)"
 }

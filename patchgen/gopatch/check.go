@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dynupd/dynupd-analyze/classifiers"
+	"github.com/dynupd/dynupd-analyze/internal/gotool"
 	"github.com/dynupd/dynupd-analyze/patchgen"
 	"golang.org/x/tools/go/packages"
 )
@@ -29,21 +30,35 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledG
 	packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo
 
 // env is the whole environment of the check's go command: no toolchain
-// switch, no network unless the caller gave a proxy, no cgo, no user
-// go.env or go.work, the user's module cache, a build cache of our own.
-func (g *Generator) env() []string {
+// switch, no cgo, no user go.env or go.work, a build cache of our own.
+// Dependencies come from the caller's proxy when it gave one; otherwise
+// from the user's module cache served read-only as a local proxy
+// (gotool.LocalProxy), extracted into a module cache of our own beside the
+// build cache, so that the user's is never written and a go.mod without a
+// requirement (or synthesised for GOPATH-era code) still resolves offline.
+// modFlag is the -mod mode: "mod", or "vendor" for a tree that vendors.
+func (g *Generator) env(modFlag string) []string {
 	cache := g.opts.GoCache
 	if cache == "" {
 		cache = filepath.Join(os.TempDir(), "dynupd-gocache")
 	}
+	proxy := g.opts.GoProxy
+	local := proxy == "off"
+	if local {
+		proxy = gotool.LocalProxy()
+	}
 	env := []string{
-		"GOTOOLCHAIN=local", "GOPROXY=" + g.opts.GoProxy, "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOENV=off",
+		"GOTOOLCHAIN=local", "GOPROXY=" + proxy, "GOFLAGS=-mod=" + modFlag + " -modcacherw", "CGO_ENABLED=0", "GOENV=off",
 		"GOWORK=off", "GOCACHE=" + cache, "GO111MODULE=on",
 	}
-	if g.opts.GoProxy == "off" {
-		env = append(env, "GONOSUMDB=*", "GONOSUMCHECK=1", "GOSUMDB=off")
+	keep := []string{"PATH", "HOME", "GOROOT", "GOPATH", "TMPDIR"}
+	if local {
+		env = append(env, "GONOSUMDB=*", "GONOSUMCHECK=1", "GOSUMDB=off",
+			"GOMODCACHE="+filepath.Join(filepath.Dir(cache), "dynupd-gomodcache"))
+	} else {
+		keep = append(keep, "GOMODCACHE")
 	}
-	for _, k := range []string{"PATH", "HOME", "GOROOT", "GOMODCACHE", "GOPATH", "TMPDIR"} {
+	for _, k := range keep {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}
@@ -98,6 +113,19 @@ func (g *Generator) check(ctx context.Context, b *builder, files []*genFile) (pa
 		if !hasGoFiles(root, f.dir) {
 			return notAttempted(dirName(f.dir) + " is a new package (no Go files there in the old tree): a live patch replaces code of the packages the running program has and cannot add one, so the module is not overlaid")
 		}
+		if name := cgoFile(root, f.dir); name != "" {
+			return notAttempted(dirName(f.dir) + " uses cgo in the old tree (" + name + " imports \"C\"), and the check builds without it (CGO_ENABLED=0): the package's cgo files would be left out")
+		}
+	}
+	// GOPATH-era code: give the export the go.mod its imports imply, as
+	// the analyzer does, so that its packages find one another.
+	gopath := ""
+	if _, ok := moduleRoot(root, files[0].dir); !ok {
+		gopath = gotool.InferRoot(goDirs(root))
+		if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte(gotool.SynthGoMod(gopath)), 0o644); err != nil {
+			return chk, nil, fmt.Errorf("gopatch: check: %w", err)
+		}
+		chk.Command += "; no go.mod in the old tree (GOPATH era): checked as module " + modulePathOr(gopath)
 	}
 	mods := map[string][]*genFile{}
 	for _, f := range files {
@@ -113,7 +141,7 @@ func (g *Generator) check(ctx context.Context, b *builder, files []*genFile) (pa
 		}
 		mod, ok := moduleRoot(root, f.dir)
 		if !ok {
-			return notAttempted("no go.mod above " + dirName(f.dir) + " in the old tree: code outside a module (GOPATH era) is not type-checked")
+			return notAttempted("no go.mod above " + dirName(f.dir) + " in the old tree")
 		}
 		mods[mod] = append(mods[mod], f)
 	}
@@ -135,8 +163,19 @@ func (g *Generator) check(ctx context.Context, b *builder, files []*genFile) (pa
 				patterns = append(patterns, p)
 			}
 		}
-		cfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: filepath.Join(root, filepath.FromSlash(mod)), Env: g.env(), Tests: false}
+		dir := filepath.Join(root, filepath.FromSlash(mod))
+		modFlag := "mod"
+		if st, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil && st.Mode().IsRegular() {
+			modFlag = "vendor" // the old program was built from its vendored copies
+		}
+		cfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: dir, Env: g.env(modFlag), Tests: false}
 		pkgs, err := packages.Load(cfg, patterns...)
+		if err != nil && modFlag == "vendor" && ctx.Err() == nil {
+			// An old vendor/modules.txt the go command no longer
+			// accepts: resolve from the module cache instead.
+			cfg.Env = g.env("mod")
+			pkgs, err = packages.Load(cfg, patterns...)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return chk, nil, ctx.Err()
@@ -180,8 +219,12 @@ func (g *Generator) command(in patchgen.Input, files []*genFile) string {
 	}
 	sort.Strings(dirs)
 	old := in.Result.OldTree.String()
-	return fmt.Sprintf("go/packages type-check (go list + go/types, no tests) of %s in an export of the old tree %s with the generated files added; GOTOOLCHAIN=local GOPROXY=%s GOFLAGS=-mod=mod CGO_ENABLED=0 GOWORK=off",
-		strings.Join(dirs, " "), old[:12], g.opts.GoProxy)
+	proxy := g.opts.GoProxy
+	if proxy == "off" {
+		proxy = "(the module cache, read-only)"
+	}
+	return fmt.Sprintf("go/packages type-check (go list + go/types, no tests) of %s in an export of the old tree %s with the generated files added; GOTOOLCHAIN=local GOPROXY=%s GOFLAGS=-mod=mod (-mod=vendor when it vendors) CGO_ENABLED=0 GOWORK=off",
+		strings.Join(dirs, " "), old[:12], proxy)
 }
 
 // dirName names a package directory for people.

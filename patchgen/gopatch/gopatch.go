@@ -21,10 +21,13 @@
 // onto an export of the OLD tree and type-checks those packages with
 // go/packages: the new code must compile against the old program's types
 // and data. Loading runs `go list` and the type checker only, never the
-// repository's code, with GOTOOLCHAIN=local, GOPROXY=off (unless the
-// caller says otherwise), GOFLAGS=-mod=mod, CGO_ENABLED=0 and GOWORK=off.
-// A package the old tree does not have cannot be overlaid (a live patch
-// cannot add a package): the check is then not attempted, and says so.
+// repository's code, with GOTOOLCHAIN=local, dependencies from the module
+// cache only (unless the caller gives a proxy), GOFLAGS=-mod=mod (or
+// -mod=vendor for a tree that vendors), CGO_ENABLED=0 and GOWORK=off. A
+// GOPATH-era tree gets the go.mod its imports imply. A package the old
+// tree does not have cannot be overlaid (a live patch cannot add a
+// package), nor can a cgo package be checked without cgo: the check is
+// then not attempted, and says so.
 package gopatch
 
 import (
@@ -32,6 +35,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/token"
 	"path"
 	"sort"
 	"strings"
@@ -41,8 +45,22 @@ import (
 	"golang.org/x/mod/modfile"
 )
 
-// Prefix is put before a replaced function's name to name its replacement.
-const Prefix = "livepatch_"
+// Prefix is put before a replaced unexported function's name to name its
+// replacement; ExportedPrefix before an exported one's, so that the
+// replacement stays exported and the replacements in other packages can
+// call it by name (a closure across packages).
+const (
+	Prefix         = "livepatch_"
+	ExportedPrefix = "Livepatch_"
+)
+
+// ReplacementName is the name of the replacement of the function name.
+func ReplacementName(name string) string {
+	if token.IsExported(name) {
+		return ExportedPrefix + name
+	}
+	return Prefix + name
+}
 
 // FileName is the name of the generated file of a package (further files
 // of the same package, for functions under other build constraints, are
@@ -105,6 +123,11 @@ type Symbol struct {
 	// ("example.com/m/p.(*T).M"; "main.F" in package main).
 	Symbol            string `json:"symbol,omitempty"`
 	ReplacementSymbol string `json:"replacement_symbol,omitempty"`
+	// Direct says the generated code calls the replacement by its own
+	// name and the original must not be redirected to it: its signature
+	// changed (every caller is in the module, as an interface-internal
+	// closure), or it is a method new to an existing type.
+	Direct bool `json:"direct,omitempty"`
 }
 
 // SymbolFile is livepatch.json.
@@ -162,6 +185,7 @@ func (g *Generator) Generate(ctx context.Context, in patchgen.Input, dir string)
 	b := newBuilder(in)
 	defer b.close()
 	items, left, err := b.collect(in.Funcs)
+	b.markDirect(items)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +265,8 @@ func (b *builder) symbols(items []*item) SymbolFile {
 			s.Symbol = linkName(prefix, it.recvText, it.fn.Name)
 			s.ReplacementSymbol = linkName(prefix, it.recvText, it.fn.Replacement)
 		}
-		if it.fn.Added {
+		s.Direct = it.direct
+		if it.fn.Added || !it.hasOld {
 			sf.Added = append(sf.Added, s)
 		} else {
 			sf.Replace = append(sf.Replace, s)

@@ -102,6 +102,13 @@ func main() { println(calc.Step(1)) }
 // against the first, and generates its module into a fresh directory.
 func gen(t *testing.T, old, cur map[string]string) (*patchgen.Manifest, string) {
 	t.Helper()
+	return genWith(t, old, cur, false)
+}
+
+// genWith is gen; with closures the module also replaces the closures of
+// interface-internal findings (--include interface-internal).
+func genWith(t *testing.T, old, cur map[string]string, closures bool) (*patchgen.Manifest, string) {
+	t.Helper()
 	repo := t.TempDir()
 	if _, err := testrepo.Build(repo, []testrepo.Commit{{Files: old, Message: "base"}, {Files: cur, Message: "change"}}); err != nil {
 		t.Fatal(err)
@@ -115,7 +122,7 @@ func gen(t *testing.T, old, cur map[string]string) (*patchgen.Manifest, string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	funcs, left := patchgen.Select(r, false)
+	funcs, left := patchgen.Select(r, closures)
 	if len(funcs) == 0 {
 		t.Fatalf("nothing selected; findings %+v", r.Findings)
 	}
@@ -168,9 +175,9 @@ func TestGenerateBodyChange(t *testing.T) {
 	src := read(t, out, "calc/zz_livepatch.go")
 	for _, want := range []string{
 		"package calc\n",
-		"func livepatch_Step(x int) (r int) {",
+		"func Livepatch_Step(x int) (r int) {",
 		"return double(x) + len(strings.Repeat(\"a\", 2))", // calls keep the original names
-		"func (a *Acc) livepatch_Add(x int) {",
+		"func (a *Acc) Livepatch_Add(x int) {",
 		"func double(x int) int {",
 		"\"fmt\"", "\"strings\"", "str \"strconv\"",
 		m.Commit,
@@ -179,7 +186,7 @@ func TestGenerateBodyChange(t *testing.T) {
 			t.Errorf("generated file lacks %q:\n%s", want, src)
 		}
 	}
-	for _, not := range []string{"\"os\"", "func livepatch_Name", "func Name"} {
+	for _, not := range []string{"\"os\"", "func Livepatch_Name", "func Name"} {
 		if strings.Contains(src, not) {
 			t.Errorf("generated file has %q:\n%s", not, src)
 		}
@@ -194,7 +201,7 @@ func TestGenerateBodyChange(t *testing.T) {
 		switch {
 		case f.Added && (f.OldHash != "" || f.Replacement != f.Name):
 			t.Errorf("added %s: %+v", f.Name, f)
-		case !f.Added && (f.OldHash == "" || f.OldHash == f.NewHash || f.Replacement != "livepatch_"+f.Name):
+		case !f.Added && (f.OldHash == "" || f.OldHash == f.NewHash || f.Replacement != ReplacementName(f.Name)):
 			t.Errorf("replaced %s: %+v", f.Name, f)
 		}
 	}
@@ -206,8 +213,8 @@ func TestGenerateBodyChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"example.com/svc/calc.Step":       "example.com/svc/calc.livepatch_Step",
-		"example.com/svc/calc.(*Acc).Add": "example.com/svc/calc.(*Acc).livepatch_Add",
+		"example.com/svc/calc.Step":       "example.com/svc/calc.Livepatch_Step",
+		"example.com/svc/calc.(*Acc).Add": "example.com/svc/calc.(*Acc).Livepatch_Add",
 	}
 	if len(sf.Replace) != len(want) {
 		t.Fatalf("symbols %+v", sf.Replace)
@@ -349,7 +356,7 @@ func TestGenerateCarriesNewConst(t *testing.T) {
 		t.Fatalf("check %+v finding %+v", c, m.Finding)
 	}
 	src := read(t, out, FileName)
-	for _, want := range []string{"const ceiling = 100\n", "const limit = 10 * step\n", "const step = int(time.Microsecond)\n", "\"time\"", "func livepatch_Clamp(x int) (r int) {"} {
+	for _, want := range []string{"const ceiling = 100\n", "const limit = 10 * step\n", "const step = int(time.Microsecond)\n", "\"time\"", "func Livepatch_Clamp(x int) (r int) {"} {
 		if !strings.Contains(src, want) {
 			t.Errorf("generated file lacks %q:\n%s", want, src)
 		}
@@ -415,7 +422,7 @@ func TestGenerateCarriesNewTypeAndMethod(t *testing.T) {
 		t.Fatalf("check %+v finding %+v", c, m.Finding)
 	}
 	src := read(t, out, "store/zz_livepatch.go")
-	for _, want := range []string{"type mem struct {\n\tm map[string]string\n\tl limits\n}", "type limits struct{ max int }", "func (s *mem) Get(k string) string", "func livepatch_Open() Store {"} {
+	for _, want := range []string{"type mem struct {\n\tm map[string]string\n\tl limits\n}", "type limits struct{ max int }", "func (s *mem) Get(k string) string", "func Livepatch_Open() Store {"} {
 		if !strings.Contains(src, want) {
 			t.Errorf("generated file lacks %q:\n%s", want, src)
 		}
@@ -526,7 +533,8 @@ func TestGenerateNotAttempted(t *testing.T) {
 		old, cur map[string]string
 		want     string
 	}{
-		{"no go.mod", map[string]string{"clamp.go": limitOld}, map[string]string{"clamp.go": strings.Replace(limitOld, "return x", "return x + 1", 1)}, "no go.mod"},
+		{"cgo in the old package", map[string]string{"go.mod": goMod, "clamp.go": limitOld, "one.go": cgoOne},
+			map[string]string{"go.mod": goMod, "clamp.go": strings.Replace(limitOld, "return x", "return x + 1", 1), "one.go": cgoOne}, "one.go imports \"C\""},
 		{"dependency not in the cache", map[string]string{"go.mod": dep, "clamp.go": depSrc(limitOld)},
 			map[string]string{"go.mod": dep, "clamp.go": depSrc(strings.Replace(limitOld, "return x", "return x + 1", 1))}, "example.invalid/dep"},
 		{"go too new", map[string]string{"go.mod": "module example.com/svc\n\ngo 1.999\n", "clamp.go": limitOld},
@@ -538,10 +546,79 @@ func TestGenerateNotAttempted(t *testing.T) {
 			if c.Status != patchgen.CheckNotAttempted || !strings.Contains(c.Detail, tc.want) || m.Finding != nil {
 				t.Fatalf("check %+v finding %+v", c, m.Finding)
 			}
-			if !strings.Contains(read(t, out, "zz_livepatch.go"), "func livepatch_Clamp(") {
+			if !strings.Contains(read(t, out, "zz_livepatch.go"), "func Livepatch_Clamp(") {
 				t.Error("no module written")
 			}
 		})
+	}
+}
+
+// TestGenerateClosureCallsDirect: in an interface-internal closure the
+// callers call a replacement whose signature changed, or a method new to
+// an existing type, by the replacement's name (exported when the original
+// is, so that another package can), and livepatch.json marks them direct:
+// the originals must not be redirected to them.
+func TestGenerateClosureCallsDirect(t *testing.T) {
+	mod := "module example.com/gw\n\ngo 1.22\n"
+	authOld := "package auth\n\nimport \"strings\"\n\n// CheckToken checks a token.\nfunc CheckToken(tok string) bool {\n\tdefer func() {}()\n\treturn strings.HasPrefix(tok, \"t-\")\n}\n\ntype store struct{ keys []string }\n\n// Report describes the store.\nfunc (s *store) Report() string {\n\tdefer func() {}()\n\treturn strings.Join(s.keys, \",\")\n}\n"
+	authNew := strings.NewReplacer(
+		"func CheckToken(tok string) bool", "func CheckToken(tok, realm string) bool",
+		"strings.HasPrefix(tok, \"t-\")", "strings.HasPrefix(tok, realm+\"-\")",
+		"return strings.Join(s.keys, \",\")\n}\n", "return strings.Join(s.keys, \",\") + \" \" + s.size()\n}\n\nfunc (s *store) size() string {\n\tdefer func() {}()\n\treturn strings.Repeat(\"#\", len(s.keys))\n}\n",
+	).Replace(authOld)
+	webOld := "package web\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/gw/internal/auth\"\n)\n\nfunc allow(tok string) string {\n\tdefer func() {}()\n\treturn fmt.Sprint(auth.CheckToken(tok))\n}\n"
+	webNew := strings.Replace(webOld, "auth.CheckToken(tok)", "auth.CheckToken(tok, \"api\")", 1)
+	m, out := genWith(t,
+		map[string]string{"go.mod": mod, "internal/auth/auth.go": authOld, "internal/web/web.go": webOld},
+		map[string]string{"go.mod": mod, "internal/auth/auth.go": authNew, "internal/web/web.go": webNew}, true)
+	if c := m.Checks[0]; c.Status != patchgen.CheckPassed || m.Finding != nil {
+		t.Fatalf("check %+v finding %+v", c, m.Finding)
+	}
+	if src := read(t, out, "internal/web/zz_livepatch.go"); !strings.Contains(src, "auth.Livepatch_CheckToken(tok, \"api\")") {
+		t.Errorf("the caller does not call the replacement:\n%s", src)
+	}
+	authSrc := read(t, out, "internal/auth/zz_livepatch.go")
+	for _, want := range []string{"func Livepatch_CheckToken(tok, realm string) bool", "func (s *store) livepatch_size() string", "s.livepatch_size()"} {
+		if !strings.Contains(authSrc, want) {
+			t.Errorf("auth's file lacks %q:\n%s", want, authSrc)
+		}
+	}
+	sf := symbolFile(t, out)
+	direct := map[string]bool{}
+	for _, s := range append(sf.Replace, sf.Added...) {
+		direct[s.Name] = s.Direct
+	}
+	if !direct["CheckToken"] || !direct["size"] || direct["Report"] || direct["allow"] {
+		t.Errorf("direct = %v, want CheckToken and size only", direct)
+	}
+	for _, s := range sf.Replace {
+		if s.Name == "size" {
+			t.Errorf("size, new to its type, is listed as replacing an original: %+v", s)
+		}
+	}
+}
+
+// cgoOne is a cgo file: the check, built without cgo, would leave it out
+// of its package.
+const cgoOne = "package svc\n\n// static int one(void) { return 1; }\nimport \"C\"\n\nfunc one() int { return int(C.one()) }\n"
+
+// TestGenerateGopathTree: a tree without go.mod (GOPATH era) is checked as
+// the module its imports imply, so that a package importing another of
+// the tree by its full path type-checks (without the go.mod, the import
+// would not resolve and the check could not be attempted).
+func TestGenerateGopathTree(t *testing.T) {
+	util := "package util\n\n// Double doubles.\nfunc Double(x int) int { return 2 * x }\n"
+	svcOld := "package svc\n\nimport (\n\t\"fmt\"\n\n\t\"github.com/acme/tool/util\"\n)\n\nfunc report(x int) string {\n\tdefer func() {}()\n\treturn fmt.Sprintf(\"%d\", util.Double(x))\n}\n"
+	svcNew := strings.Replace(svcOld, "util.Double(x))", "util.Double(x)+1)", 1)
+	m, out := gen(t,
+		map[string]string{"util/util.go": util, "svc/svc.go": svcOld},
+		map[string]string{"util/util.go": util, "svc/svc.go": svcNew})
+	c := m.Checks[0]
+	if c.Status != patchgen.CheckPassed || !strings.Contains(c.Command, "checked as module github.com/acme/tool") || m.Finding != nil {
+		t.Fatalf("check %+v finding %+v", c, m.Finding)
+	}
+	if !strings.Contains(read(t, out, "svc/zz_livepatch.go"), "util.Double(x)+1") {
+		t.Error("the replacement is not the new body")
 	}
 }
 
@@ -617,7 +694,7 @@ func TestGenerateImportsAndConstraints(t *testing.T) {
 		t.Fatalf("files %q", m.Files)
 	}
 	a := read(t, out, "p/zz_livepatch.go")
-	for _, want := range []string{"\"math/rand\"", "rand_2 \"crypto/rand\"", "rand_2.Read(b)", "rand.Intn(5)", "//go:noinline\nfunc livepatch_A() int {", "func livepatch_B() []byte"} {
+	for _, want := range []string{"\"math/rand\"", "rand_2 \"crypto/rand\"", "rand_2.Read(b)", "rand.Intn(5)", "//go:noinline\nfunc Livepatch_A() int {", "func Livepatch_B() []byte"} {
 		if !strings.Contains(a, want) {
 			t.Errorf("p/zz_livepatch.go lacks %q:\n%s", want, a)
 		}
@@ -626,7 +703,7 @@ func TestGenerateImportsAndConstraints(t *testing.T) {
 		t.Errorf("p/zz_livepatch.go:\n%s", a)
 	}
 	c := read(t, out, "p/zz_livepatch_2.go")
-	if !strings.Contains(c, "//go:build linux\n") || !strings.Contains(c, "func livepatch_C() int") {
+	if !strings.Contains(c, "//go:build linux\n") || !strings.Contains(c, "func Livepatch_C() int") {
 		t.Errorf("p/zz_livepatch_2.go:\n%s", c)
 	}
 	if len(m.LeftOut) != 3 || len(m.Closure) != 1 || m.Closure[0] != "p/a.go:A" {
