@@ -121,7 +121,7 @@ func (o *gcOracle) compile(ctx context.Context, w *worker, g *goIndex, dir strin
 		// GOPATH-era code: give the tree the module path its imports
 		// imply; dependencies then resolve to versions in the module cache.
 		root := g.gopathRoot(w)
-		synthetic = gotool.SynthGoMod(root)
+		synthetic = gotool.SynthGoMod(root, g.rootImports)
 		depKey = "gopath:" + root
 	}
 	o.mu.Lock()

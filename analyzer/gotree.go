@@ -52,6 +52,8 @@ type goIndex struct {
 
 	rootOnce sync.Once
 	rootPath string // inferred import path of a tree without go.mod
+	// rootImports are the import paths its files name (set with rootPath).
+	rootImports map[string]bool
 
 	// typed is the tree's type-checked program in typed mode, else nil.
 	typed *typed.Program
@@ -393,6 +395,7 @@ func (g *goIndex) gopathRoot(r goReader) string {
 			}
 		}
 		g.rootPath = gotool.InferRoot(g.dirs, imports)
+		g.rootImports = imports
 	})
 	return g.rootPath
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -23,6 +24,8 @@ type patchFlags struct {
 	target  string
 	include []string
 	force   bool
+	// goproxy is the GOPROXY of the Go check ("": the module cache only).
+	goproxy string
 }
 
 func newPatchCmd(g *globals) *cobra.Command {
@@ -55,6 +58,7 @@ an existing non-empty DIR needs --force.`,
 	fl.StringVar(&f.target, "target", "", "klp, ulp or go (default: from the tree)")
 	fl.StringSliceVar(&f.include, "include", nil, "also make modules for these verdicts (interface-internal)")
 	fl.BoolVar(&f.force, "force", false, "write into a non-empty output directory, replacing modules of the same name")
+	fl.StringVar(&f.goproxy, "goproxy", "", "GOPROXY of the Go compile check (default: dependencies only from the module cache, read-only)")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -120,18 +124,62 @@ func runPatch(cmd *cobra.Command, g *globals, f *patchFlags, arg string) error {
 	}); err != nil {
 		return err
 	}
-	var sum patchSummary
-	for _, r := range results {
-		entries, err := patchOne(ctx, a, r, f, include[classifiers.InterfaceInternal])
-		if err != nil {
-			return fmt.Errorf("commit %s: %w", short(r.Commit), err)
-		}
-		sum.Modules = append(sum.Modules, entries...)
+	entries, err := patchAll(ctx, a, results, f, include[classifiers.InterfaceInternal], g.jobs)
+	if err != nil {
+		return err
 	}
+	sum := patchSummary{Modules: entries}
 	if err := writeJSON(filepath.Join(f.out, "summary.json"), sum); err != nil {
 		return err
 	}
 	return printPatchSummary(cmd.OutOrStdout(), sum, len(results))
+}
+
+// patchAll writes the modules of every result with jobs workers (each
+// module has its own directory and temporary export, so they do not
+// share files), and returns their entries in the order of the results.
+// The first error stops the others.
+func patchAll(ctx context.Context, a *analyzer.Analyzer, results []*analyzer.Result, f *patchFlags, closures bool, jobs int) ([]patchEntry, error) {
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	per := make([][]patchEntry, len(results))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(jobs, len(results)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				entries, err := patchOne(ctx, a, results[i], f, closures)
+				if err != nil {
+					cancel(fmt.Errorf("commit %s: %w", short(results[i].Commit), err))
+					continue
+				}
+				per[i] = entries
+			}
+		}()
+	}
+feed:
+	for i := range results {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	var out []patchEntry
+	for _, e := range per {
+		out = append(out, e...)
+	}
+	return out, nil
 }
 
 // prepareOut makes the output directory, refusing a non-empty one without
@@ -169,7 +217,7 @@ func patchOne(ctx context.Context, a *analyzer.Analyzer, r *analyzer.Result, f *
 	}
 	var out []patchEntry
 	for _, t := range order {
-		gen, err := generatorFor(t)
+		gen, err := generatorFor(t, f.goproxy)
 		if err != nil {
 			return nil, err
 		}

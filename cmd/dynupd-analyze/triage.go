@@ -131,7 +131,7 @@ func runTriage(cmd *cobra.Command, g *globals, f *triageFlags, args []string) er
 		return err
 	}
 	if f.emitPatches != "" {
-		if err := emitPatches(cmd.Context(), a, results, f.emitPatches, cmd.ErrOrStderr()); err != nil {
+		if err := emitPatches(cmd.Context(), a, results, f.emitPatches, f.goproxy, cmd.ErrOrStderr()); err != nil {
 			return err
 		}
 	}
@@ -214,10 +214,10 @@ func analyseTriage(ctx context.Context, a *analyzer.Analyzer, rng triage.Range, 
 }
 
 // emitPatches writes the candidate modules of the ready (live-patchable)
-// commits into dir, as the patch command does, and says on stderr how
-// their checks went.
-func emitPatches(ctx context.Context, a *analyzer.Analyzer, results []*analyzer.Result, dir string, stderr io.Writer) error {
-	f := &patchFlags{out: dir}
+// commits into dir, as the patch command does (goproxy for the Go check),
+// and says on stderr how their checks went.
+func emitPatches(ctx context.Context, a *analyzer.Analyzer, results []*analyzer.Result, dir, goproxy string, stderr io.Writer) error {
+	f := &patchFlags{out: dir, goproxy: goproxy}
 	var sum patchSummary
 	n := 0
 	for _, r := range results {

@@ -6,8 +6,13 @@ package gotool
 
 import (
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
 	"strings"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 )
 
 // GopathGoVersion is the go directive of the go.mod synthesised for a
@@ -50,12 +55,96 @@ func LocalProxy() string {
 }
 
 // SynthGoMod is the go.mod given to a tree without one, declaring root
-// (a placeholder path when root is "").
-func SynthGoMod(root string) string {
+// (a placeholder path when root is "") and requiring, for each import
+// outside the tree and the standard library, the newest version of its
+// module whose source the module cache holds (CachedRequires). Without
+// the requirements the go command would resolve each import to the
+// newest version the cache has heard of, which is often one whose go.mod
+// was read but whose source was never downloaded.
+func SynthGoMod(root string, imports map[string]bool) string {
 	if root == "" {
 		root = "example.invalid/gopath"
 	}
-	return "module " + root + "\n\ngo " + GopathGoVersion + "\n"
+	var sb strings.Builder
+	sb.WriteString("module " + root + "\n\ngo " + GopathGoVersion + "\n")
+	reqs := CachedRequires(ModCache(), root, imports)
+	if len(reqs) > 0 {
+		sb.WriteString("\nrequire (\n")
+		for _, r := range reqs {
+			sb.WriteString("\t" + r.Path + " " + r.Version + "\n")
+		}
+		sb.WriteString(")\n")
+	}
+	return sb.String()
+}
+
+// CachedRequires maps the imports of a tree whose own path is root to
+// modules of the module cache mc: for each import that is neither the
+// tree's nor the standard library's, the longest module path prefix the
+// cache has a source archive for, at its newest such version (releases
+// before pre-releases, as the go command prefers). Imports it cannot
+// place are left to the go command. The result is sorted by path.
+func CachedRequires(mc, root string, imports map[string]bool) []module.Version {
+	if mc == "" {
+		return nil
+	}
+	found := map[string]string{}
+	for imp := range imports {
+		if imp == root || strings.HasPrefix(imp, root+"/") || !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+			continue // the tree's own, or the standard library's
+		}
+		for p := imp; p != "." && p != "/" && p != ""; p = path.Dir(p) {
+			if _, ok := found[p]; ok {
+				break
+			}
+			if v := newestZip(mc, p); v != "" {
+				found[p] = v
+				break
+			}
+		}
+	}
+	out := make([]module.Version, 0, len(found))
+	for p, v := range found {
+		out = append(out, module.Version{Path: p, Version: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// newestZip is the newest version of module p whose source archive the
+// cache mc holds ("" when none): the newest release, else the newest
+// pre-release.
+func newestZip(mc, p string) string {
+	esc, err := module.EscapePath(p)
+	if err != nil {
+		return ""
+	}
+	entries, err := os.ReadDir(filepath.Join(mc, "cache", "download", filepath.FromSlash(esc), "@v"))
+	if err != nil {
+		return ""
+	}
+	best, bestPre := "", ""
+	for _, e := range entries {
+		ev, ok := strings.CutSuffix(e.Name(), ".zip")
+		if !ok {
+			continue
+		}
+		v, err := module.UnescapeVersion(ev)
+		if err != nil || !semver.IsValid(v) {
+			continue
+		}
+		if semver.Prerelease(v) == "" {
+			if best == "" || semver.Compare(v, best) > 0 {
+				best = v
+			}
+		} else if bestPre == "" || semver.Compare(v, bestPre) > 0 {
+			bestPre = v
+		}
+	}
+	if best != "" {
+		return best
+	}
+	return bestPre
 }
 
 // InferRoot infers the import path of the root of a tree that has no

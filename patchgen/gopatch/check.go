@@ -121,8 +121,9 @@ func (g *Generator) check(ctx context.Context, b *builder, files []*genFile) (pa
 	// the analyzer does, so that its packages find one another.
 	gopath := ""
 	if _, ok := moduleRoot(root, files[0].dir); !ok {
-		gopath = gotool.InferRoot(goDirs(root))
-		if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte(gotool.SynthGoMod(gopath)), 0o644); err != nil {
+		dirs, imports := goDirs(root)
+		gopath = gotool.InferRoot(dirs, imports)
+		if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte(gotool.SynthGoMod(gopath, imports)), 0o644); err != nil {
 			return chk, nil, fmt.Errorf("gopatch: check: %w", err)
 		}
 		chk.Command += "; no go.mod in the old tree (GOPATH era): checked as module " + modulePathOr(gopath)
