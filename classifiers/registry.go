@@ -4,7 +4,7 @@ import "sort"
 
 // RulesVersion changes whenever a rule's behaviour changes, so that stored
 // results of older rules are not reused.
-const RulesVersion = "2026.11.1"
+const RulesVersion = "2026.11.2"
 
 const (
 	refKpatch    = "kpatch patch author guide (github.com/dynup/kpatch, doc/patch-author-guide.md)"
@@ -221,7 +221,7 @@ func patchRules() []*Rule {
 	return []*Rule{
 		{ID: PatchCompile, Verdict: Unknown, Lang: "patch",
 			Summary:   "the candidate patch module does not compile against the old program (dynupd-analyze patch)",
-			Doc:       "A live patch's new code runs against the old program's data and beside its code, so `patch` compiles each candidate in the context of the old tree: Go packages type-checked with the module overlaid on the old tree, C replacements appended to the old translation unit and compiled with gcc. When that fails the change needed something the classifiers did not see, and its verdict is raised: to state-transfer when the compiler says a field or member is missing (a type's layout changed), to interface-internal when an identifier is undefined (a new macro, constant or function the closure must bring), to unknown otherwise. The finding quotes the compiler's first error. A check that cannot be attempted (missing system or generated headers, dependencies not in the module cache) raises nothing and is recorded in the module's manifest.",
+			Doc:       "A live patch's new code runs against the old program's data and beside its code, so `patch` compiles each candidate in the context of the old tree: Go packages type-checked with the module overlaid on the old tree, C replacements appended to the old translation unit and compiled with gcc. When that fails the change needed something the classifiers did not see, and its verdict is raised: to state-transfer when the compiler says a field or member is missing (a type's layout changed), to interface-internal when an identifier is undefined (a new macro, constant or function the closure must bring), to unknown otherwise — and to unknown whatever the error says when the changed file or package does not compile in the new tree either (a broken commit tells nothing about the old program). The finding quotes the compiler's first error. A check that cannot be attempted (missing system or generated headers, dependencies not in the module cache) raises nothing and is recorded in the module's manifest.",
 			Reference: "kpatch-build and the kernel's livepatch documentation: a patch module is built against the running kernel's tree"},
 	}
 }

@@ -282,6 +282,66 @@ func (c *checker) checkUnit(ctx context.Context, u *unit, idx int) (checkResult,
 	return checkResult{check: chk, finding: f}, nil
 }
 
+// newFileError compiles u's file as the change left it, in an export of
+// the NEW tree with the same include search as the check, and returns
+// gcc's first error: "" when it compiles, or when it cannot be told (the
+// export fails, a header stays missing), since then nothing is known
+// against the change.
+func (c *checker) newFileError(ctx context.Context, in patchgen.Input, u *unit) string {
+	if in.Result.NewTree.IsZero() {
+		return ""
+	}
+	tmp, err := os.MkdirTemp("", "dynupd-cpatch-new-")
+	if err != nil {
+		return ""
+	}
+	defer os.RemoveAll(tmp)
+	if err := in.Source.Export(ctx, in.Result.NewTree, tmp, exportable); err != nil {
+		return ""
+	}
+	t, err := loadTree(tmp)
+	if err != nil || !t.files[u.file] {
+		return ""
+	}
+	nc := &checker{cc: c.cc, timeout: c.timeout, kernel: c.kernel, tree: t}
+	nu := &unit{file: u.file, oldFile: u.file, newSrc: u.newSrc, oldSrc: u.newSrc}
+	flags := nc.flags(nu)
+	tried := map[string]bool{}
+	for attempt := 0; ; attempt++ {
+		out, ok, err := nc.run(ctx, flags, u.file)
+		if err != nil || ok {
+			return ""
+		}
+		ds := parseDiags(out)
+		hdr := missingHeader(ds)
+		if hdr == "" {
+			for _, d := range ds {
+				if isError(d) {
+					return d.raw
+				}
+			}
+			return ""
+		}
+		if attempt >= maxIncludeRetries {
+			return ""
+		}
+		added := false
+		for i, d := range nc.tree.dirsHolding(hdr) {
+			if i >= maxHeaderDirs {
+				break
+			}
+			if !tried[d] {
+				tried[d] = true
+				flags = append(flags, "-I"+d)
+				added = true
+			}
+		}
+		if !added {
+			return ""
+		}
+	}
+}
+
 // compileVerdict maps the compiler's complaint to the verdict it reveals:
 // a struct member the old program's struct lacks needs its data migrated;
 // an identifier or function the old program lacks is an interface the

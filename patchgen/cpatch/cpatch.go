@@ -273,6 +273,16 @@ func (g *Generator) check(ctx context.Context, in patchgen.Input, units []*unit)
 		if err != nil {
 			return nil, nil, err
 		}
+		if res.finding != nil {
+			// A change that does not compile in its own tree says
+			// nothing about the old program: its verdict is unknown,
+			// whatever the error reads like.
+			if e := c.newFileError(ctx, in, u); e != "" {
+				res.check.Detail += "; the new tree does not compile either: " + e
+				res.finding.Verdict = classifiers.Unknown
+				res.finding.Message = "the change does not compile in its own tree, so it cannot be judged against the old program: " + e
+			}
+		}
 		checks = append(checks, res.check)
 		if finding == nil && res.finding != nil {
 			finding = res.finding

@@ -226,6 +226,26 @@ func TestCompileFailsOnMacroTheOldTreeLacks(t *testing.T) {
 	}
 }
 
+// TestBrokenCommitIsUnknown: a change whose file does not compile in its
+// own tree fails the check, but the error says nothing of the old
+// program: the verdict is raised to unknown, not to what the message reads
+// like (here an undeclared identifier, interface-internal).
+func TestBrokenCommitIsUnknown(t *testing.T) {
+	if !haveGCC(t) {
+		t.Skip("needs gcc")
+	}
+	old := map[string]string{"src/net.c": netBase}
+	a, r := change(t, old, with(old, "src/net.c", strings.Replace(netBase, "return step(c->fd) + limit;", "return step(c->fd) + notDeclaredAnywhere;", 1)))
+	m, _ := generate(t, NewULP(Options{}), a, r, false)
+	c := oneCheck(t, m)
+	if c.Status != patchgen.CheckFailed || !strings.Contains(c.Detail, "the new tree does not compile either") || !strings.Contains(c.Detail, "notDeclaredAnywhere") {
+		t.Fatalf("check = %+v", c)
+	}
+	if f := m.Finding; f == nil || f.Verdict != classifiers.Unknown || !strings.Contains(f.Message, "does not compile in its own tree") {
+		t.Fatalf("finding = %+v", f)
+	}
+}
+
 func TestNewDeclarationsOfTheFileAreCarried(t *testing.T) {
 	old := map[string]string{"src/net.c": netBase}
 	nw := strings.Replace(netBase, "static int limit = 4;\n", "static int limit = 4;\n#define STEP 2\nstatic int bias = 3;\nstatic int twice(int y) { return y * STEP; }\n", 1)

@@ -71,6 +71,7 @@ type outcome struct {
 	status  string
 	detail  string
 	finding *classifiers.Finding
+	file    *genFile // the generated file judged
 }
 
 // check type-checks the generated files against the builder's export of
@@ -152,31 +153,13 @@ func (g *Generator) check(ctx context.Context, b *builder, files []*genFile) (pa
 		var patterns []string
 		seen := map[string]bool{}
 		for _, f := range fs {
-			p := "."
-			if f.dir != mod {
-				p = "./" + strings.TrimPrefix(f.dir, mod+"/")
-				if mod == "." {
-					p = "./" + f.dir
-				}
-			}
+			p := pattern(mod, f.dir)
 			if !seen[p] {
 				seen[p] = true
 				patterns = append(patterns, p)
 			}
 		}
-		dir := filepath.Join(root, filepath.FromSlash(mod))
-		modFlag := "mod"
-		if st, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil && st.Mode().IsRegular() {
-			modFlag = "vendor" // the old program was built from its vendored copies
-		}
-		cfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: dir, Env: g.env(modFlag), Tests: false}
-		pkgs, err := packages.Load(cfg, patterns...)
-		if err != nil && modFlag == "vendor" && ctx.Err() == nil {
-			// An old vendor/modules.txt the go command no longer
-			// accepts: resolve from the module cache instead.
-			cfg.Env = g.env("mod")
-			pkgs, err = packages.Load(cfg, patterns...)
-		}
+		pkgs, err := g.load(ctx, filepath.Join(root, filepath.FromSlash(mod)), patterns)
 		if err != nil {
 			if ctx.Err() != nil {
 				return chk, nil, ctx.Err()
@@ -185,7 +168,9 @@ func (g *Generator) check(ctx context.Context, b *builder, files []*genFile) (pa
 			continue
 		}
 		for _, f := range fs {
-			results = append(results, judge(root, f, pkgs))
+			o := judge(root, f, pkgs)
+			o.file = f
+			results = append(results, o)
 		}
 	}
 	out := outcome{status: patchgen.CheckPassed}
@@ -195,8 +180,95 @@ func (g *Generator) check(ctx context.Context, b *builder, files []*genFile) (pa
 			break
 		}
 	}
+	if out.status == patchgen.CheckFailed && out.finding != nil {
+		// A change that does not compile in its own tree says nothing
+		// about the old program: its verdict is unknown, whatever the
+		// error reads like.
+		if e := g.newTreeError(ctx, b, out.file); e != "" {
+			out.detail += "; the new tree does not compile either: " + e
+			out.finding.Verdict = classifiers.Unknown
+			out.finding.Message = "the change does not compile in its own tree, so it cannot be judged against the old program: " + e
+		}
+	}
 	chk.Status, chk.Detail = out.status, out.detail
 	return chk, out.finding, nil
+}
+
+// pattern is the go list pattern of package directory dir in the module
+// at mod (both relative to the export's root).
+func pattern(mod, dir string) string {
+	switch {
+	case dir == mod:
+		return "."
+	case mod == ".":
+		return "./" + dir
+	}
+	return "./" + strings.TrimPrefix(dir, mod+"/")
+}
+
+// load loads packages of the module in dir with full types: from its
+// vendored copies when it vendors (as it was built), falling back to the
+// module cache when the go command no longer accepts an old
+// vendor/modules.txt.
+func (g *Generator) load(ctx context.Context, dir string, patterns []string) ([]*packages.Package, error) {
+	modFlag := "mod"
+	if st, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil && st.Mode().IsRegular() {
+		modFlag = "vendor"
+	}
+	cfg := &packages.Config{Context: ctx, Mode: loadMode, Dir: dir, Env: g.env(modFlag), Tests: false}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil && modFlag == "vendor" && ctx.Err() == nil {
+		cfg.Env = g.env("mod")
+		pkgs, err = packages.Load(cfg, patterns...)
+	}
+	return pkgs, err
+}
+
+// newTreeError type-checks the package of f in an export of the NEW tree,
+// as the commit left it, and returns its first type or compile error: ""
+// when it compiles, or when it cannot be loaded at all (then nothing is
+// known against the change).
+func (g *Generator) newTreeError(ctx context.Context, b *builder, f *genFile) string {
+	if f == nil || b.in.Result.NewTree.IsZero() {
+		return ""
+	}
+	tmp, err := os.MkdirTemp("", "dynupd-gopatch-new-")
+	if err != nil {
+		return ""
+	}
+	defer os.RemoveAll(tmp)
+	root, err := filepath.EvalSymlinks(tmp)
+	if err != nil {
+		return ""
+	}
+	if err := b.in.Source.Export(ctx, b.in.Result.NewTree, root, nil); err != nil {
+		return ""
+	}
+	mod, ok := moduleRoot(root, f.dir)
+	if !ok {
+		dirs, imports := goDirs(root)
+		if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte(gotool.SynthGoMod(gotool.InferRoot(dirs, imports), imports)), 0o644); err != nil {
+			return ""
+		}
+		mod = "."
+	}
+	pkgs, err := g.load(ctx, filepath.Join(root, filepath.FromSlash(mod)), []string{pattern(mod, f.dir)})
+	if err != nil {
+		return ""
+	}
+	for _, p := range pkgs {
+		for _, e := range p.Errors {
+			if e.Kind == packages.TypeError || e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
+				if e.Kind == packages.ListError {
+					if lines := strings.Split(e.Msg, "\n"); len(lines) > 1 {
+						return clean(root, strings.TrimSpace(lines[1]))
+					}
+				}
+				return errText(root, e)
+			}
+		}
+	}
+	return ""
 }
 
 func indexStatus(rs []outcome, status string) int {

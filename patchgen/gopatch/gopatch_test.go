@@ -598,6 +598,23 @@ func TestGenerateClosureCallsDirect(t *testing.T) {
 	}
 }
 
+// TestGenerateBrokenCommit: a change that does not compile in its own tree
+// (history has such commits) fails the check, but what the error says of
+// the old program means nothing: the verdict is raised to unknown, and the
+// detail says the new tree does not compile either.
+func TestGenerateBrokenCommit(t *testing.T) {
+	m, _ := gen(t,
+		map[string]string{"go.mod": goMod, "clamp.go": limitOld},
+		map[string]string{"go.mod": goMod, "clamp.go": strings.Replace(limitOld, "return x", "return x + notDeclaredAnywhere", 1)})
+	c := m.Checks[0]
+	if c.Status != patchgen.CheckFailed || !strings.Contains(c.Detail, "the new tree does not compile either") || !strings.Contains(c.Detail, "undefined: notDeclaredAnywhere") {
+		t.Fatalf("check %+v", c)
+	}
+	if f := m.Finding; f == nil || f.Verdict != classifiers.Unknown || !strings.Contains(f.Message, "does not compile in its own tree") {
+		t.Fatalf("finding %+v", f)
+	}
+}
+
 // cgoOne is a cgo file: the check, built without cgo, would leave it out
 // of its package.
 const cgoOne = "package svc\n\n// static int one(void) { return 1; }\nimport \"C\"\n\nfunc one() int { return int(C.one()) }\n"
