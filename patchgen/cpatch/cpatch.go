@@ -222,7 +222,69 @@ func (g *Generator) units(ctx context.Context, in patchgen.Input) ([]*unit, []pa
 			units = append(units, u)
 		}
 	}
+	linkUnits(units)
 	return units, left, nil
+}
+
+// linkUnits lets each unit call what the module carries in the others:
+// an added function with external linkage (its prototype is in a header
+// the change edited, which the old translation unit does not see) and a
+// replacement whose signature changed (called by its replacement's name,
+// as within its own unit). Each gets a prototype in every other unit.
+func linkUnits(units []*unit) {
+	if len(units) < 2 {
+		return
+	}
+	type shared struct {
+		proto proto
+		from  *unit
+	}
+	var all []shared
+	renames := map[*unit]map[string]string{}
+	for _, u := range units {
+		for _, pr := range u.protos {
+			all = append(all, shared{pr, u})
+			if pr.of.fn != nil {
+				if renames[u] == nil {
+					renames[u] = map[string]string{}
+				}
+				renames[u][pr.of.fn.Name] = pr.of.replacement
+			}
+		}
+		for _, p := range u.funcs() {
+			if !p.fn.Added {
+				continue
+			}
+			d := &def{text: p.text}
+			if d.locate(p.fn.Name) && !d.static {
+				all = append(all, shared{proto{text: strings.TrimSpace(p.text[:d.bodyOff]) + ";", of: p}, u})
+			}
+		}
+	}
+	for _, u := range units {
+		seen := map[string]bool{}
+		for _, pr := range u.protos {
+			seen[pr.text] = true
+		}
+		others := map[string]string{}
+		for _, sh := range all {
+			if sh.from == u || seen[sh.proto.text] {
+				continue
+			}
+			seen[sh.proto.text] = true
+			u.protos = append(u.protos, sh.proto)
+			for k, v := range renames[sh.from] {
+				others[k] = v
+			}
+		}
+		if len(others) > 0 {
+			for _, p := range u.pieces {
+				if !p.include {
+					p.text = renameUses(p.text, others)
+				}
+			}
+		}
+	}
 }
 
 // check runs the compile check of every unit in an export of the old tree

@@ -498,6 +498,43 @@ func TestIsKernelTree(t *testing.T) {
 	}
 }
 
+// TestCallAcrossUnits: a function the change adds to one file (its
+// prototype added to a header) and calls from another file is carried by
+// the first unit and declared in the second: the old translation unit of
+// the caller does not see the new prototype, and without the module's own
+// declaration the check would fail on an implicit declaration.
+func TestCallAcrossUnits(t *testing.T) {
+	if !haveGCC(t) {
+		t.Skip("needs gcc")
+	}
+	hdr := "#ifndef UTIL_H\n#define UTIL_H\nint util_base(int x);\n#endif\n"
+	util := "#include \"util.h\"\n\nint util_base(int x)\n{\n\treturn x * 2;\n}\n"
+	mainOld := "#include <stdio.h>\n#include \"util.h\"\n\nint report(int x)\n{\n\tprintf(\"%d\\n\", util_base(x));\n\treturn 0;\n}\n"
+	old := map[string]string{"src/util.h": hdr, "src/util.c": util, "src/main.c": mainOld}
+	nw := with(old,
+		"src/util.h", strings.Replace(hdr, "#endif", "long util_scaled(int x, long k);\n#endif", 1),
+		"src/util.c", util+"\nlong util_scaled(int x, long k)\n{\n\treturn (long)util_base(x) * k;\n}\n",
+		"src/main.c", strings.Replace(mainOld, "util_base(x));", "(int)util_scaled(x, 3));", 1))
+	a, r := change(t, old, nw)
+	m, out := generate(t, NewULP(Options{}), a, r, false)
+	if len(m.Checks) != 2 {
+		t.Fatalf("checks %+v", m.Checks)
+	}
+	for _, c := range m.Checks {
+		if c.Status != patchgen.CheckPassed {
+			t.Errorf("check %+v, want passed", c)
+		}
+	}
+	if m.Finding != nil {
+		t.Errorf("finding %+v", m.Finding)
+	}
+	src := read(t, out, "livepatch_"+short(r)+".c")
+	proto, def := strings.Index(src, "long util_scaled(int x, long k);"), strings.Index(src, "long util_scaled(int x, long k)\n{")
+	if proto < 0 || def < 0 {
+		t.Fatalf("module lacks the prototype or the definition:\n%s", src)
+	}
+}
+
 func TestSignatureChangeInAClosure(t *testing.T) {
 	old := map[string]string{"src/net.c": netBase}
 	nw := strings.Replace(netBase, "step(int x)", "step(int x, int y)", 1)
