@@ -154,6 +154,7 @@ type scanner struct {
 	chunks  []Chunk
 	frames  []frame
 
+	linkage  int // extern "C" blocks open
 	guardTok int // token index of the guard's '#ifndef', -1 when none
 	guardEnd int // token index of the guard's '#endif'
 
@@ -246,7 +247,16 @@ func (s *scanner) run() {
 				i++
 				continue
 			}
-			if t.Kind == TokPunct && s.text(i) == "}" { // closes an extern "C" block
+			if t.Kind == TokPunct && s.text(i) == "}" {
+				if s.linkage > 0 { // closes an extern "C" block
+					s.linkage--
+					i++
+					continue
+				}
+				// A stray '}': a chunk of its own, so that a diff sees it.
+				s.open(i)
+				s.bad = "unmatched '}'"
+				s.close(i + 1)
 				i++
 				continue
 			}
@@ -262,7 +272,14 @@ func (s *scanner) run() {
 				if s.depth == 0 && s.paren == 0 {
 					switch s.braceKind(i) {
 					case braceLinkage:
+						if ext := s.prevSig(s.prevSig(i)); ext > s.start {
+							// Tokens before extern "C" {: a declaration
+							// that never ended.
+							s.bad = "unterminated declaration before extern block"
+							s.close(ext)
+						}
 						s.start = -1
+						s.linkage++
 						i++
 						continue
 					case braceFunc:
@@ -313,6 +330,31 @@ func (s *scanner) run() {
 		s.bad = "unterminated declaration at end of file"
 		s.close(len(s.toks))
 	}
+	if len(s.frames) > 0 {
+		s.unterminated(&s.frames[0])
+	}
+}
+
+// unterminated reports an #if group that the file never closes (all that
+// follows it is in the group): the chunk that holds its #if becomes bad, or,
+// when none does, a chunk of its own at its place.
+func (s *scanner) unterminated(f *frame) {
+	const msg = "unterminated #if"
+	off := s.toks[f.ifTok].Off
+	k := sort.Search(len(s.chunks), func(k int) bool { return s.chunks[k].End > off })
+	if k < len(s.chunks) && s.chunks[k].Off <= off {
+		if s.chunks[k].Bad == "" {
+			s.chunks[k].Bad = msg
+		}
+		return
+	}
+	s.open(f.ifTok)
+	s.cond, s.dead = "", false
+	s.bad = msg
+	s.closeAs(s.directiveEnd(f.ifTok)+1, ChunkDirective, s.text(f.ifTok+1), "#"+s.text(f.ifTok+1))
+	c := s.chunks[len(s.chunks)-1]
+	copy(s.chunks[k+1:], s.chunks[k:len(s.chunks)-1])
+	s.chunks[k] = c
 }
 
 // bareMacroCallEnds reports whether the open chunk is exactly NAME(...)
@@ -577,9 +619,17 @@ func (s *scanner) directive(i int) int {
 	switch name {
 	case "define", "undef":
 		nm = s.text(i + 2)
+		if i+2 >= e || s.toks[i+2].Kind != TokIdent {
+			s.bad = "#" + name + " without a macro name"
+		}
 	case "include", "include_next", "import":
 		nm = includeTarget(s.src, s.toks[i+2:e])
 		sub = "include"
+		if nm == "" {
+			s.bad = "#" + name + " without a file name"
+		}
+	case "":
+		nm = "#" // the null directive
 	case "pragma":
 		var parts []string
 		for k := i + 2; k < e && k < i+4; k++ {
@@ -670,7 +720,7 @@ func (s *scanner) conditional(name string, i, e int) {
 		s.frames = append(s.frames, f)
 	case "elif", "elifdef", "elifndef", "else":
 		if len(s.frames) == 0 {
-			s.noteBad("#" + name + " without #if")
+			s.strayConditional(name, i, e)
 			return
 		}
 		f := &s.frames[len(s.frames)-1]
@@ -691,7 +741,7 @@ func (s *scanner) conditional(name string, i, e int) {
 		s.depth = f.depthAtIf
 	case "endif":
 		if len(s.frames) == 0 {
-			s.noteBad("#endif without #if")
+			s.strayConditional(name, i, e)
 			return
 		}
 		f := &s.frames[len(s.frames)-1]
@@ -712,6 +762,20 @@ func (s *scanner) conditional(name string, i, e int) {
 	if s.depth < 0 {
 		s.depth = 0
 	}
+}
+
+// strayConditional reports an #elif, #else or #endif without #if at
+// toks[i..e]: the open chunk becomes bad, or, when none is open, the
+// directive is a bad chunk of its own.
+func (s *scanner) strayConditional(name string, i, e int) {
+	msg := "#" + name + " without #if"
+	if s.start >= 0 {
+		s.noteBad(msg)
+		return
+	}
+	s.open(i)
+	s.bad = msg
+	s.closeAs(e+1, ChunkDirective, name, "#"+name)
 }
 
 func (s *scanner) endBranch(f *frame) {
@@ -773,9 +837,16 @@ func (s *scanner) closeAs(end int, kind ChunkKind, sub, name string) {
 	seen := s.seen
 	clear(seen)
 	prevMember := false
+	funcLike := -1 // the '(' of a function-like #define: its spacing matters
 	for j := s.start; j < end; j++ {
 		t := s.toks[j]
 		b := t.Bytes(s.src)
+		if t.Kind == TokHash && j+3 < end && s.text(j+1) == "define" && s.text(j+3) == "(" && s.toks[j+3].Off == s.toks[j+2].End {
+			funcLike = j + 3
+		}
+		if j == funcLike {
+			s.hashBuf = append(s.hashBuf, 1)
+		}
 		s.hashBuf = append(append(s.hashBuf, b...), 0)
 		if t.Kind == TokHash && j+2 < end && s.text(j+1) == "include" {
 			if tgt := includeTarget(s.src, s.toks[j+2:s.directiveEnd(j)]); tgt != "" {

@@ -254,7 +254,10 @@ func innerMacros(b []byte, lineBase int) []*Entity {
 		for e < len(toks) && toks[e].Kind != TokEOL {
 			e++
 		}
-		if d := toks[i+1].Text(b); d == "define" || d == "undef" {
+		if d := toks[i+1].Text(b); (d == "define" || d == "undef") && toks[i+2].Kind != TokIdent {
+			out = append(out, &Entity{Kind: KDirective, Name: "#" + d, Text: joinToks(b, toks, i),
+				Line: int(toks[i].Line) + lineBase, EndLine: int(toks[e-1].Line) + lineBase, ParseErr: "#" + d + " without a macro name"})
+		} else if d == "define" || d == "undef" {
 			c := &Chunk{Kind: ChunkDirective, Off: toks[i].Off, End: toks[max0(e-1, i)].End, Line: toks[i].Line + int32(lineBase),
 				EndLine: toks[max0(e-1, i)].Line + int32(lineBase), Sub: d, Name: toks[i+2].Text(b)}
 			for _, m := range parseDirective(b, c) {
@@ -686,7 +689,16 @@ func (x *extractor) topLevel(n *sitter.Node, cond string) {
 	case "type_definition":
 		x.typedef(n, cond)
 	case "struct_specifier", "union_specifier", "enum_specifier":
-		x.aggregate(n, cond, "")
+		if e := x.aggregate(n, cond, ""); e != nil && e.Name == "" {
+			// An anonymous struct or union that defines no instance (or an
+			// empty anonymous enum): named after its first member, like an
+			// anonymous enum, so that it still matches across versions.
+			first := ""
+			if len(e.Fields) > 0 {
+				first = e.Fields[0].Name
+			}
+			e.Name = "{" + first + "}"
+		}
 	case "linkage_specification":
 		if b := n.ChildByFieldName("body"); b != nil {
 			if b.Type() == "declaration_list" {
@@ -699,7 +711,12 @@ func (x *extractor) topLevel(n *sitter.Node, cond string) {
 		}
 	case "expression_statement":
 		// A macro call the scanner did not recognise (NAME(args) with
-		// trailing tokens): data of unknown shape.
+		// trailing tokens): data of unknown shape. Without a name to
+		// call, it is an expression, which file scope cannot hold.
+		if x.firstIdent(n) == "" {
+			x.fail(n, "expression at file scope")
+			return
+		}
 		e := &Entity{Kind: KMacroCall, Name: x.firstIdent(n), Text: x.norm(n), HasInit: true,
 			InitHash: hashTokens(x.src[n.StartByte():n.EndByte()]), Line: x.line(n), EndLine: x.endLine(n), Cond: cond}
 		e.Uses = x.idents(n, nil)

@@ -273,9 +273,11 @@ loop:
 	return i
 }
 
-// identifierize rewrites toks[from..to] into one identifier of the same
-// length: identifier characters kept, every other byte '_'. A group that
-// spans lines is left alone.
+// identifierize rewrites toks[from..to] (a macro call NAME(...)) into
+// one identifier spelled from its tokens, whatever their spacing: each
+// token with its non-identifier bytes as '_', the closing ')' left out, so
+// that the identifier is shorter than the text and is followed by a
+// space. A group that spans lines is left alone.
 func (s *specStripper) identifierize(from, to int) {
 	lo, hi := int(s.toks[from].Off), int(s.toks[to].End)
 	for x := lo; x < hi; x++ {
@@ -286,10 +288,19 @@ func (s *specStripper) identifierize(from, to int) {
 	if s.out == nil {
 		s.out = append([]byte(nil), s.b...)
 	}
-	for x := lo; x < hi; x++ {
-		if !isIdentChar(s.out[x]) {
-			s.out[x] = '_'
+	w := lo
+	for k := from; k < to; k++ {
+		for x := s.toks[k].Off; x < s.toks[k].End; x++ {
+			c := s.b[x]
+			if !isIdentChar(c) {
+				c = '_'
+			}
+			s.out[w] = c
+			w++
 		}
+	}
+	for ; w < hi; w++ {
+		s.out[w] = ' '
 	}
 }
 
