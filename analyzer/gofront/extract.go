@@ -47,14 +47,16 @@ func (x *extractor) span(lo, hi token.Pos) (int, int, bool) {
 	return a, b, true
 }
 
-// pragmas returns the //go: directives in a doc comment.
+// pragmas returns the //go: directives in a doc comment: //go:NAME with
+// NAME starting with a lower-case letter or digit, as go/ast and gofmt
+// read directives (gc ignores the rest, and gofmt rewrites them as text).
 func pragmas(doc *ast.CommentGroup) []string {
 	if doc == nil {
 		return nil
 	}
 	var out []string
 	for _, c := range doc.List {
-		if strings.HasPrefix(c.Text, "//go:") {
+		if t, ok := strings.CutPrefix(c.Text, "//go:"); ok && t != "" && ('a' <= t[0] && t[0] <= 'z' || '0' <= t[0] && t[0] <= '9') {
 			out = append(out, strings.Join(strings.Fields(c.Text), " "))
 		}
 	}
