@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"path"
 	"sort"
@@ -73,7 +75,7 @@ func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 // ParseSize parses a byte count with an optional KiB/MiB/GiB (or K/M/G) suffix.
 func ParseSize(s string) (int64, error) {
 	s = strings.TrimSpace(s)
-	mult := int64(1)
+	orig, mult := s, int64(1)
 	for _, u := range []struct {
 		suf string
 		m   int64
@@ -84,8 +86,8 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v < 0 {
-		return 0, fmt.Errorf("bad size %q (want bytes, or a number with KiB, MiB or GiB)", s)
+	if err != nil || v < 0 || v > math.MaxInt64/mult {
+		return 0, fmt.Errorf("bad size %q (want bytes, or a number with KiB, MiB or GiB, at most 8 EiB)", orig)
 	}
 	return v * mult, nil
 }
@@ -114,7 +116,9 @@ func Parse(b []byte) (*Config, error) {
 	if len(bytes.TrimSpace(b)) > 0 {
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)
-		if err := dec.Decode(c); err != nil {
+		if err := dec.Decode(c); errors.Is(err, io.EOF) {
+			// Only comments: the default config.
+		} else if err != nil {
 			return nil, cleanYAMLError(err)
 		}
 		var root yaml.Node
