@@ -325,6 +325,7 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 		if f.Kind == filekind.C && !strings.HasSuffix(p, ".c") {
 			if chs, ok := w.fragmentChanges(cctx, fc, sides); ok {
 				ents = append(ents, chs...)
+				f.Diff = &cfront.FileDiff{Changes: chs} // the includers' changes, for the file's verdict
 				f.Old, f.New = nil, nil
 				out = append(out, f)
 				continue
@@ -417,7 +418,8 @@ func globalLinkage(e *cfront.Entity, p string) bool {
 }
 
 // fileResults lists the changed files with the verdict of the findings
-// located in each.
+// located in each (for a file #included inside declarations, also those
+// located in the entities that include it).
 func fileResults(files []*classifiers.FileChange, changes []*history.FileChange, fs []classifiers.Finding) []FileResult {
 	verdict := map[string]classifiers.Verdict{}
 	for _, f := range fs {
@@ -434,9 +436,31 @@ func fileResults(files []*classifiers.FileChange, changes []*history.FileChange,
 			fr.OldPath = f.OldPath
 		}
 		fr.Verdict = classifiers.Max(verdict[f.Path], verdict[f.OldPath])
+		if f.Diff != nil {
+			for _, c := range f.Diff.Changes {
+				if c.NewPath != f.Path { // a change of an entity that includes the file
+					fr.Verdict = classifiers.Max(fr.Verdict, entityVerdict(c, fs))
+				}
+			}
+		}
 		out = append(out, fr)
 	}
 	return out
+}
+
+// entityVerdict returns the most severe verdict of the findings located
+// within a change's entity.
+func entityVerdict(c *cfront.Change, fs []classifiers.Finding) classifiers.Verdict {
+	within := func(l *classifiers.Loc, e *cfront.Entity, p string) bool {
+		return l != nil && e != nil && l.File == p && e.Line <= l.Line && l.Line <= e.EndLine
+	}
+	v := classifiers.NoOp
+	for _, f := range fs {
+		if within(f.New, c.New, c.NewPath) || within(f.Old, c.Old, c.OldPath) {
+			v = classifiers.Max(v, f.Verdict)
+		}
+	}
+	return v
 }
 
 // countEntities counts entity changes by kind, for release reports.
@@ -505,6 +529,14 @@ func (w *worker) fragmentChanges(cctx *commitContext, fc *history.FileChange, si
 	}
 	hOld, hNew := xxhash.Sum64(sides[0]), xxhash.Sum64(sides[1])
 	tag := "<" + path.Base(fc.Path()) + ">"
+	// A fragment the change leaves malformed (an unclosed '(' in an
+	// X-macro list) breaks every includer: their entities did not parse.
+	broken := ""
+	if cfront.Malformed(sides[0]) == "" {
+		if p := cfront.Malformed(sides[1]); p != "" {
+			broken = fc.Path() + ", included here: " + p
+		}
+	}
 	var out []*cfront.Change
 	for _, r := range refs {
 		or, ok := oldRefs[r.Path+"\x00"+r.Name]
@@ -521,6 +553,9 @@ func (w *worker) fragmentChanges(cctx *commitContext, fc *history.FileChange, si
 				continue
 			}
 			o, n := *oe, *ne
+			if broken != "" && n.ParseErr == "" {
+				n.ParseErr = broken
+			}
 			switch n.Kind {
 			case cfront.KFunc:
 				o.BodyHash ^= hOld

@@ -1,6 +1,7 @@
 package cfront
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -105,7 +106,17 @@ func Scan(src []byte, opts ScanOptions) *Inventory {
 	s.detectGuard()
 	s.run()
 	inv := &Inventory{Chunks: s.chunks, Size: len(src)}
-	inv.Lines = 1 + strings.Count(string(src), "\n")
+	inv.Lines = 1 + countLines(src)
+	if c, ok := unterminatedComment(src, s.toks, inv.Lines); ok {
+		if n := len(inv.Chunks); n > 0 && inv.Chunks[n-1].End > c.Off {
+			// In a directive: the directive's chunk runs to the end.
+			if inv.Chunks[n-1].Bad == "" {
+				inv.Chunks[n-1].Bad = c.Bad
+			}
+		} else {
+			inv.Chunks = append(inv.Chunks, c)
+		}
+	}
 	inc := map[string]bool{}
 	for i := range inv.Chunks {
 		c := &inv.Chunks[i]
@@ -131,6 +142,50 @@ func Scan(src []byte, opts ScanOptions) *Inventory {
 	return inv
 }
 
+// unterminatedComment returns a bad chunk for a block comment that the
+// file never closes, which hides all that follows it from the lexer (a
+// compiler rejects the file): it runs from the comment to the end of the
+// file. Only comments and whitespace follow the last token (but for the
+// end of a directive the comment is in).
+func unterminatedComment(src []byte, toks []Token, lines int) (Chunk, bool) {
+	i, line := 0, int32(1)
+	k := len(toks) - 1
+	for k >= 0 && toks[k].Kind == TokEOL {
+		k--
+	}
+	if k >= 0 {
+		last := toks[k]
+		i, line = int(last.End), last.Line+int32(countLines(src[last.Off:last.End]))
+	}
+	for i < len(src) {
+		switch {
+		case lineBreak(src, i):
+			line++
+		case src[i] == '/' && i+1 < len(src) && src[i+1] == '/':
+			for i < len(src) && !lineBreak(src, i) {
+				if k := continuation(src, i); k > 0 {
+					line++ // a backslash-newline continues the comment
+					i += k
+					continue
+				}
+				i++
+			}
+			continue
+		case src[i] == '/' && i+1 < len(src) && src[i+1] == '*':
+			end := strings.Index(string(src[i+2:]), "*/")
+			if end < 0 {
+				return Chunk{Kind: ChunkDecl, Off: int32(i), End: int32(len(src)), Line: line, EndLine: int32(lines),
+					Hash: xxhash.Sum64(src[i:]), Bad: fmt.Sprintf("line %d: unterminated comment", line)}, true
+			}
+			line += int32(countLines(src[i : i+2+end]))
+			i += 2 + end + 2
+			continue
+		}
+		i++
+	}
+	return Chunk{}, false
+}
+
 type frame struct {
 	conds        []string // the conditions of the branches so far
 	guard        bool     // an include guard: not part of any condition
@@ -154,9 +209,9 @@ type scanner struct {
 	chunks  []Chunk
 	frames  []frame
 
-	linkage  int // extern "C" blocks open
-	guardTok int // token index of the guard's '#ifndef', -1 when none
-	guardEnd int // token index of the guard's '#endif'
+	linkage  []int // token index of the 'extern' of each open extern "C" block
+	guardTok int   // token index of the guard's '#ifndef', -1 when none
+	guardEnd int   // token index of the guard's '#endif'
 
 	// the open chunk
 	start    int  // token index, -1 when none
@@ -248,8 +303,8 @@ func (s *scanner) run() {
 				continue
 			}
 			if t.Kind == TokPunct && s.text(i) == "}" {
-				if s.linkage > 0 { // closes an extern "C" block
-					s.linkage--
+				if len(s.linkage) > 0 { // closes an extern "C" block
+					s.linkage = s.linkage[:len(s.linkage)-1]
 					i++
 					continue
 				}
@@ -268,18 +323,25 @@ func (s *scanner) run() {
 		}
 		if t.Kind == TokPunct {
 			switch s.text(i) {
+			case "#":
+				if s.depth == 0 && s.paren == 0 {
+					// Not at the start of a line, so not a directive
+					// (a chunk's text cannot tell).
+					s.noteBad("stray '#' in program")
+				}
 			case "{":
 				if s.depth == 0 && s.paren == 0 {
 					switch s.braceKind(i) {
 					case braceLinkage:
-						if ext := s.prevSig(s.prevSig(i)); ext > s.start {
+						ext := s.prevSig(s.prevSig(i))
+						if ext > s.start {
 							// Tokens before extern "C" {: a declaration
 							// that never ended.
 							s.bad = "unterminated declaration before extern block"
 							s.close(ext)
 						}
 						s.start = -1
-						s.linkage++
+						s.linkage = append(s.linkage, ext)
 						i++
 						continue
 					case braceFunc:
@@ -331,16 +393,20 @@ func (s *scanner) run() {
 		s.close(len(s.toks))
 	}
 	if len(s.frames) > 0 {
-		s.unterminated(&s.frames[0])
+		f := s.frames[0]
+		s.badAt(f.ifTok, s.directiveEnd(f.ifTok)+1, ChunkDirective, s.text(f.ifTok+1), "#"+s.text(f.ifTok+1), "unterminated #if")
+	}
+	if len(s.linkage) > 0 {
+		ext := s.linkage[0]
+		s.badAt(ext, ext+3, ChunkDecl, "", "extern", "unterminated extern block")
 	}
 }
 
-// unterminated reports an #if group that the file never closes (all that
-// follows it is in the group): the chunk that holds its #if becomes bad, or,
-// when none does, a chunk of its own at its place.
-func (s *scanner) unterminated(f *frame) {
-	const msg = "unterminated #if"
-	off := s.toks[f.ifTok].Off
+// badAt reports a construct at toks[from:to] that the file never closes
+// (an #if group, an extern "C" block): the chunk that holds it becomes
+// bad, or, when none does, it becomes a bad chunk of its own at its place.
+func (s *scanner) badAt(from, to int, kind ChunkKind, sub, name, msg string) {
+	off := s.toks[from].Off
 	k := sort.Search(len(s.chunks), func(k int) bool { return s.chunks[k].End > off })
 	if k < len(s.chunks) && s.chunks[k].Off <= off {
 		if s.chunks[k].Bad == "" {
@@ -348,10 +414,10 @@ func (s *scanner) unterminated(f *frame) {
 		}
 		return
 	}
-	s.open(f.ifTok)
+	s.open(from)
 	s.cond, s.dead = "", false
 	s.bad = msg
-	s.closeAs(s.directiveEnd(f.ifTok)+1, ChunkDirective, s.text(f.ifTok+1), "#"+s.text(f.ifTok+1))
+	s.closeAs(to, kind, sub, name)
 	c := s.chunks[len(s.chunks)-1]
 	copy(s.chunks[k+1:], s.chunks[k:len(s.chunks)-1])
 	s.chunks[k] = c
@@ -594,6 +660,20 @@ func (s *scanner) tokIndexAt(off int32) int {
 func (s *scanner) pragmaOperator(i int) int {
 	j := s.skipGroup(i + 1)
 	s.open(i)
+	d := 0
+	for k := i + 1; k < j; k++ {
+		switch s.text(k) {
+		case "(":
+			d++
+		case ")":
+			d--
+		}
+	}
+	if d != 0 {
+		s.bad = "unterminated _Pragma"
+	} else if p := lexProblem(s.src[s.toks[i].Off:s.toks[j-1].End], int(s.toks[i].Line)-1); p != "" {
+		s.bad = p
+	}
 	s.closeAs(j, ChunkDirective, "pragma", "_Pragma")
 	return j
 }
@@ -636,6 +716,9 @@ func (s *scanner) directive(i int) int {
 			parts = append(parts, s.text(k))
 		}
 		nm = strings.Join(parts, " ")
+		if nm == "" {
+			nm = "(empty)" // the null pragma, which compilers ignore
+		}
 	default:
 		nm = name
 	}

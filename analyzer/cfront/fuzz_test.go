@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"testing"
+
+	"github.com/dynupd/dynupd-analyze/internal/badsrc"
 )
 
 // fuzzSeeds are small C files that reach the scanner's and the parser's
@@ -25,7 +27,8 @@ var fuzzSeeds = []string{
 }
 
 // FuzzScan checks the chunk scanner and the entity extraction on any
-// bytes: Scan never panics; its chunks are in order, within the input,
+// bytes: Scan never panics; a file that no compiler accepts (by the badsrc
+// oracle) has a chunk or an entity that says what is wrong; its chunks are in order, within the input,
 // do not overlap, and leave out only what the scanner may skip (comments,
 // whitespace, stray ';', conditional directives, dead branches, the
 // braces of extern "C" blocks); the scan is deterministic. Every chunk
@@ -54,6 +57,7 @@ func scanProperties(t *testing.T, p *Parser, src []byte, at uint16) {
 	if again := Scan(src, ScanOptions{}); !sameChunks(inv.Chunks, again.Chunks) {
 		t.Fatalf("Scan is not deterministic")
 	}
+	reported := false // a live chunk or entity says something is wrong
 	for i := range inv.Chunks {
 		c := &inv.Chunks[i]
 		ents := p.ParseChunk(ctx, src, c)
@@ -62,11 +66,15 @@ func scanProperties(t *testing.T, p *Parser, src []byte, at uint16) {
 		}
 		for _, e := range ents {
 			checkEntity(t, c, e)
+			reported = reported || !c.Dead && (e.ParseErr != "" || len(e.BodyErrs) > 0)
 		}
 		again := p.ParseChunk(ctx, src, c)
 		if digests(ents) != digests(again) {
 			t.Fatalf("chunk %d (%q): parse not deterministic", i, src[c.Off:c.End])
 		}
+	}
+	if why := badsrc.C(src); why != "" && !reported {
+		t.Fatalf("no compiler accepts the file (%s), but no chunk or entity says so", why)
 	}
 	d := &Differ{Parser: p}
 	v := Version{Path: "a.c", Src: src, Inv: inv}

@@ -46,7 +46,7 @@ func Lex(src []byte) []Token {
 	for i < n {
 		c := src[i]
 		switch {
-		case c == '\n':
+		case lineBreak(src, i):
 			if inDirective {
 				toks = append(toks, Token{Off: int32(i), End: int32(i), Line: line, Kind: TokEOL})
 				inDirective = false
@@ -55,23 +55,20 @@ func Lex(src []byte) []Token {
 			i++
 			atLineStart = true
 			continue
-		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v': // '\r' of "\r\n"
 			i++
 			continue
-		case c == '\\' && i+1 < n && (src[i+1] == '\n' || (src[i+1] == '\r' && i+2 < n && src[i+2] == '\n')):
+		case continuation(src, i) > 0:
 			// Line continuation: the logical line goes on.
-			if src[i+1] == '\r' {
-				i++
-			}
-			i += 2
+			i += continuation(src, i)
 			line++
 			continue
 		case c == '/' && i+1 < n && src[i+1] == '/':
 			// Line comment, which a backslash-newline continues.
 			i += 2
-			for i < n && src[i] != '\n' {
-				if src[i] == '\\' && i+1 < n && src[i+1] == '\n' {
-					i += 2
+			for i < n && !lineBreak(src, i) {
+				if k := continuation(src, i); k > 0 {
+					i += k
 					line++
 					continue
 				}
@@ -81,7 +78,7 @@ func Lex(src []byte) []Token {
 		case c == '/' && i+1 < n && src[i+1] == '*':
 			i += 2
 			for i < n && !(src[i] == '*' && i+1 < n && src[i+1] == '/') {
-				if src[i] == '\n' {
+				if lineBreak(src, i) {
 					line++
 				}
 				i++
@@ -163,20 +160,54 @@ func skipQuoted(src []byte, i int, q byte, line *int32, inDirective bool) int {
 	i++
 	for i < n {
 		c := src[i]
+		if k := continuation(src, i); k > 0 {
+			*line++
+			i += k
+			continue
+		}
 		if c == '\\' && i+1 < n {
-			if src[i+1] == '\n' {
-				*line++
-			}
 			i += 2
 			continue
 		}
 		if c == q {
 			return i + 1
 		}
-		if c == '\n' {
+		if lineBreak(src, i) {
 			return i
 		}
 		i++
+	}
+	return n
+}
+
+// lineBreak reports whether src[i] ends a line: a '\n', or a '\r' not
+// followed by one (an old Mac line end, which compilers honour).
+func lineBreak(src []byte, i int) bool {
+	return src[i] == '\n' || src[i] == '\r' && (i+1 >= len(src) || src[i+1] != '\n')
+}
+
+// continuation returns the length of the backslash-newline at src[i]
+// (which joins two lines into one), or 0.
+func continuation(src []byte, i int) int {
+	if src[i] != '\\' || i+1 >= len(src) {
+		return 0
+	}
+	switch {
+	case src[i+1] == '\r' && i+2 < len(src) && src[i+2] == '\n':
+		return 3
+	case lineBreak(src, i+1):
+		return 2
+	}
+	return 0
+}
+
+// countLines returns how many line breaks b holds.
+func countLines(b []byte) int {
+	n := 0
+	for i := range b {
+		if lineBreak(b, i) {
+			n++
+		}
 	}
 	return n
 }

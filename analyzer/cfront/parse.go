@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 	sitter "github.com/smacker/go-tree-sitter"
@@ -36,10 +37,10 @@ const localsQuery = `
 
 const staticsQuery = `(declaration (storage_class_specifier) @sc) @decl`
 
-// NewParser returns a parser for the C grammar.
-func NewParser() *Parser {
-	p := sitter.NewParser()
-	p.SetLanguage(c.GetLanguage())
+// queries are compiled once per process: compiling costs milliseconds,
+// and a compiled query is immutable, safe to share between parsers (each
+// parser runs it with a cursor of its own).
+var queries = sync.OnceValues(func() (*sitter.Query, *sitter.Query) {
 	lq, err := sitter.NewQuery([]byte(localsQuery), c.GetLanguage())
 	if err != nil {
 		panic("cfront: bad locals query: " + err.Error()) // a programming error, caught by every test
@@ -48,14 +49,20 @@ func NewParser() *Parser {
 	if err != nil {
 		panic("cfront: bad statics query: " + err.Error())
 	}
+	return lq, sq
+})
+
+// NewParser returns a parser for the C grammar.
+func NewParser() *Parser {
+	p := sitter.NewParser()
+	p.SetLanguage(c.GetLanguage())
+	lq, sq := queries()
 	return &Parser{ts: p, locals: lq, statics: sq, qc: sitter.NewQueryCursor()}
 }
 
-// Close frees the parser's native memory.
+// Close frees the parser's native memory (the shared queries stay).
 func (p *Parser) Close() {
 	p.qc.Close()
-	p.locals.Close()
-	p.statics.Close()
 	p.ts.Close()
 }
 
@@ -84,10 +91,15 @@ func (p *Parser) parseRelative(ctx context.Context, src []byte, c *Chunk) []*Ent
 	switch c.Kind {
 	case ChunkDirective:
 		ents = parseDirective(src, c)
-	case ChunkMacroCall:
-		ents = parseMacroCall(src, c)
-	case ChunkAsm:
-		ents = []*Entity{{Kind: KAsm, Name: "asm", Text: normText(src[c.Off:c.End])}}
+	case ChunkMacroCall, ChunkAsm:
+		// Their arguments are compared as tokens, which must still be C's.
+		if prob := lexProblem(src[c.Off:c.End], int(c.Line)-1); prob != "" {
+			ents = []*Entity{unparsed(c, prob)}
+		} else if c.Kind == ChunkMacroCall {
+			ents = parseMacroCall(src, c)
+		} else {
+			ents = []*Entity{{Kind: KAsm, Name: "asm", Text: normText(src[c.Off:c.End])}}
+		}
 	default:
 		ents = p.parseDecl(ctx, src, c)
 		ents = append(ents, innerMacros(src[c.Off:c.End], int(c.Line)-1)...)
@@ -117,6 +129,10 @@ func decorate(rel []*Entity, c *Chunk) []*Entity {
 			e.ParseErr = c.Bad
 		}
 		out[i] = e
+	}
+	if len(out) == 0 && c.Bad != "" {
+		// The problem must reach the diff even when nothing parsed.
+		out = append(out, unparsed(c, c.Bad))
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	sitter "github.com/smacker/go-tree-sitter"
 )
@@ -19,14 +20,29 @@ type BodyErr struct {
 	Cands []string
 }
 
+// Malformed returns what no compiler accepts in b whatever the macros (an
+// unterminated comment, string or character literal, a merge conflict
+// marker, a stray character, brackets that do not nest in some #if branch
+// selection), or "" when there is none of these.
+func Malformed(b []byte) string {
+	if p := lexProblem(b, 0); p != "" {
+		return p
+	}
+	return bracketProblem(b, 0)
+}
+
 // lexProblem finds what no compiler accepts whatever the macros: an
 // unterminated string, character literal or comment, a merge conflict
-// marker, or unbalanced brackets. It returns "" when there is none.
+// marker, or a stray character outside directives and parentheses (where
+// it may be a macro argument the macro turns into a string). It returns ""
+// when there is none.
 func lexProblem(b []byte, lineBase int) string {
 	line := 1 + lineBase
 	n := len(b)
 	atLineStart := true
-	skipLine := false // #error and #warning lines hold free text
+	skipLine := false  // #error and #warning lines hold free text
+	directive := false // a directive line: a stray character there may never be expanded
+	parens := 0        // '(' open: a stray character there may be a macro argument
 	for i := 0; i < n; {
 		c := b[i]
 		if atLineStart {
@@ -37,32 +53,38 @@ func lexProblem(b []byte, lineBase int) string {
 				}
 			}
 			t := bytes.TrimLeft(rest, " \t")
-			if len(t) > 0 && t[0] == '#' {
+			directive = len(t) > 0 && t[0] == '#'
+			if directive {
 				d := bytes.TrimLeft(t[1:], " \t")
 				skipLine = bytes.HasPrefix(d, []byte("error")) || bytes.HasPrefix(d, []byte("warning"))
 			}
 			atLineStart = false
 		}
 		switch {
-		case c == '\n':
+		case lineBreak(b, i):
 			line++
 			atLineStart = true
-			skipLine = false
+			skipLine, directive = false, false
 			i++
 		case skipLine:
 			i++
-		case c == '\\' && i+1 < n && b[i+1] == '\n':
+		case continuation(b, i) > 0:
 			line++
-			i += 2
+			i += continuation(b, i)
 		case c == '/' && i+1 < n && b[i+1] == '/':
-			for i < n && b[i] != '\n' {
+			for i < n && !lineBreak(b, i) {
+				if k := continuation(b, i); k > 0 {
+					line++
+					i += k
+					continue
+				}
 				i++
 			}
 		case c == '/' && i+1 < n && b[i+1] == '*':
 			start := line
 			i += 2
 			for i < n && !(b[i] == '*' && i+1 < n && b[i+1] == '/') {
-				if b[i] == '\n' {
+				if lineBreak(b, i) {
 					line++
 				}
 				i++
@@ -77,11 +99,13 @@ func lexProblem(b []byte, lineBase int) string {
 				continue
 			}
 			j := i + 1
-			for j < n && b[j] != c && b[j] != '\n' {
+			for j < n && b[j] != c && !lineBreak(b, j) {
+				if k := continuation(b, j); k > 0 {
+					line++
+					j += k
+					continue
+				}
 				if b[j] == '\\' && j+1 < n {
-					if b[j+1] == '\n' {
-						line++
-					}
 					j++
 				}
 				j++
@@ -94,11 +118,38 @@ func lexProblem(b []byte, lineBase int) string {
 				return fmt.Sprintf("line %d: unterminated %s", line, what)
 			}
 			i = j + 1
+		case c == '(' && !directive:
+			parens++
+			i++
+		case c == ')' && !directive:
+			parens--
+			i++
 		default:
+			if k := stray(b[i:]); k > 0 && !directive && parens <= 0 {
+				return fmt.Sprintf("line %d: stray %q in program", line, b[i:i+k])
+			}
 			i++
 		}
 	}
 	return ""
+}
+
+// stray returns the length of the character at the start of b when no C
+// compiler accepts it outside literals, comments, directives and macro
+// arguments ('@', '`', '#', a '\' that continues no line, a control
+// character, a byte that is not UTF-8), or 0.
+func stray(b []byte) int {
+	switch c := b[0]; {
+	case c == '@' || c == '`' || c == '\\' || c == '#':
+		return 1
+	case c < 0x20 && c != 0 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r', c == 0x7f:
+		return 1 // gcc ignores NUL, with a warning
+	case c >= 0x80:
+		if r, size := utf8.DecodeRune(b); r == utf8.RuneError && size <= 1 {
+			return 1
+		}
+	}
+	return 0
 }
 
 // bracketProblem checks that (), [] and {} nest in every branch selection
