@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
@@ -243,10 +244,16 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 			skipped = append(skipped, SkippedFile{Path: p, Reason: f.Skipped})
 			out = append(out, f)
 			continue
-		case fc.OldMode == filemode.Symlink || fc.NewMode == filemode.Symlink:
-			if f.Kind == filekind.C || f.Kind == filekind.Build {
-				f.Kind = filekind.Other // a symlink's content is a path
-			}
+		case (fc.OldMode == filemode.Symlink || fc.NewMode == filemode.Symlink) && f.Kind != filekind.NonCode && f.Kind != filekind.GoTest:
+			// A link's blob is a path, yet where it points decides what is
+			// compiled (a header, a directory of sources), and that is not
+			// analysed: only links among tests and docs are known not to
+			// matter.
+			f.Kind = filekind.OtherLang
+			f.Skipped = w.symlinkChange(fc) + ": what it points at is not analysed"
+			skipped = append(skipped, SkippedFile{Path: p, Reason: f.Skipped})
+			out = append(out, f)
+			continue
 		case f.Kind == filekind.Other && filekind.MayBeIncluded(p):
 			base := path.Base(p)
 			if cctx.new.includes(w, base) || cctx.old.includes(w, base) {
@@ -261,15 +268,22 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 				if h.IsZero() {
 					continue
 				}
-				if _, err := w.repo.BlobSize(h); err != nil {
+				size, err := w.repo.BlobSize(h)
+				if err != nil {
 					if !errors.Is(err, history.ErrMissing) {
 						return nil, nil, nil, fmt.Errorf("%s: %w", p, err)
 					}
 					f.Missing = true
 					f.Skipped = fmt.Sprintf("blob %s is missing from the repository (partial clone?)", h.String()[:12])
-					skipped = append(skipped, SkippedFile{Path: p, Reason: f.Skipped})
 					break
 				}
+				if size > a.opts.MaxFileSize {
+					f.Skipped = fmt.Sprintf("%d bytes, over the %d-byte limit", size, a.opts.MaxFileSize)
+					break
+				}
+			}
+			if f.Skipped != "" {
+				skipped = append(skipped, SkippedFile{Path: p, Reason: f.Skipped})
 			}
 			out = append(out, f)
 			continue
@@ -347,6 +361,39 @@ func (w *worker) files(ctx context.Context, changes []*history.FileChange, cctx 
 		out = append(out, f)
 	}
 	return out, ents, skipped, nil
+}
+
+// symlinkChange describes a changed symbolic link by its targets, old and
+// new ("symlink to cfg.h", "symlink retargeted from a.h to b.h", "symlink
+// to a.h removed"); a target that cannot be read is left out.
+func (w *worker) symlinkChange(fc *history.FileChange) string {
+	target := func(h plumbing.Hash, m filemode.FileMode) string {
+		if h.IsZero() || m != filemode.Symlink {
+			return ""
+		}
+		if size, err := w.repo.BlobSize(h); err != nil || size > 4096 {
+			return ""
+		}
+		b, err := w.blob(h)
+		if err != nil {
+			return ""
+		}
+		return strconv.Quote(string(b))
+	}
+	old, new := target(fc.OldHash, fc.OldMode), target(fc.NewHash, fc.NewMode)
+	switch {
+	case old != "" && new != "" && old != new:
+		return "symlink retargeted from " + old + " to " + new
+	case new != "" && old == "" && fc.OldMode == filemode.Regular:
+		return "file replaced by a symlink to " + new
+	case new != "":
+		return "symlink to " + new
+	case old != "" && fc.NewHash.IsZero():
+		return "symlink to " + old + " removed"
+	case old != "":
+		return "symlink to " + old + " replaced by a file"
+	}
+	return "symlink"
 }
 
 // matchMoves pairs an entity removed from one file with the same entity

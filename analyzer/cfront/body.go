@@ -263,7 +263,11 @@ func (e *Entity) Digest() string { return entityDigest(e) }
 
 func entityDigest(e *Entity) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|cond=%s|err=%s|", e.Kind, e.Name, e.Cond, e.ParseErr)
+	perr := e.ParseErr
+	if _, what, ok := errLine(perr); ok {
+		perr = what // where the error is, is position
+	}
+	fmt.Fprintf(&b, "%s|%s|cond=%s|err=%s|", e.Kind, e.Name, e.Cond, perr)
 	switch e.Kind {
 	case KFunc, KProto:
 		fmt.Fprintf(&b, "st=%s|in=%v|attrs=%s|sig=%s|body=%x|", e.Storage, e.Inline, strings.Join(e.Attrs, ","), e.Sig, e.BodyHash)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -148,6 +149,16 @@ func (e *Entity) shifted(n int) *Entity {
 	if c.NeverReturns > 0 {
 		c.NeverReturns += n
 	}
+	if len(e.BodyErrs) > 0 {
+		c.BodyErrs = make([]BodyErr, len(e.BodyErrs))
+		for i, be := range e.BodyErrs {
+			be.Line += n
+			c.BodyErrs[i] = be
+		}
+	}
+	if line, rest, ok := errLine(e.ParseErr); ok {
+		c.ParseErr = fmt.Sprintf("line %d: %s", line+n, rest)
+	}
 	if len(e.Statics) > 0 {
 		c.Statics = make([]*Entity, len(e.Statics))
 		for i, s := range e.Statics {
@@ -155,6 +166,19 @@ func (e *Entity) shifted(n int) *Entity {
 		}
 	}
 	return &c
+}
+
+// errLine splits a parse error spelled "line N: what" into N and what.
+func errLine(err string) (int, string, bool) {
+	num, rest, ok := strings.Cut(strings.TrimPrefix(err, "line "), ": ")
+	if !ok || !strings.HasPrefix(err, "line ") {
+		return 0, "", false
+	}
+	n, perr := strconv.Atoi(num)
+	if perr != nil {
+		return 0, "", false
+	}
+	return n, rest, true
 }
 
 func joinCond(a, b string) string {

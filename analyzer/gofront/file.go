@@ -11,6 +11,7 @@ import (
 	"go/ast"
 	"go/build/constraint"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"sort"
 	"strconv"
@@ -169,6 +170,8 @@ func Parse(src []byte, name string) (f *File) {
 	af, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		f.ParseErr = firstLine(err.Error())
+	} else {
+		f.ParseErr = nestingProblem(src)
 	}
 	if af == nil || af.Name == nil {
 		if f.ParseErr == "" {
@@ -234,6 +237,36 @@ func Parse(src []byte, name string) (f *File) {
 		}
 	}
 	return f
+}
+
+// MaxNesting is the deepest nesting of brackets the Go frontend reads, as
+// the C frontend's: far deeper than hand-written or generated code nests,
+// while a file nested deeper (go/parser gives up near 100,000 levels, and
+// not for every kind of bracket) is a parser's stress test that no change
+// of it can be trusted to. A file nested deeper does not parse.
+const MaxNesting = 1000
+
+// nestingProblem returns where src nests brackets deeper than MaxNesting,
+// or "" when it does not.
+func nestingProblem(src []byte) string {
+	fset := token.NewFileSet()
+	file := fset.AddFile("", -1, len(src))
+	var s scanner.Scanner
+	s.Init(file, src, nil, 0)
+	depth := 0
+	for {
+		pos, tok, _ := s.Scan()
+		switch tok {
+		case token.EOF:
+			return ""
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			if depth++; depth > MaxNesting {
+				return fmt.Sprintf("line %d: brackets nested more than %d deep", file.Line(pos), MaxNesting)
+			}
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			depth--
+		}
+	}
 }
 
 func firstLine(s string) string {

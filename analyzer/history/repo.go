@@ -151,6 +151,9 @@ func (r *Repo) Close() error { return r.st.Close() }
 func (r *Repo) Resolve(rev string) (plumbing.Hash, error) {
 	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
+		if branch, ok := r.unbornHead(); ok && (strings.HasPrefix(rev, "HEAD") || rev == branch) {
+			return plumbing.ZeroHash, fmt.Errorf("revision %q: branch %s has no commits yet (an unborn HEAD)", rev, branch)
+		}
 		return plumbing.ZeroHash, fmt.Errorf("unknown revision %q: %w", rev, err)
 	}
 	// Peel tags to commits.
@@ -166,6 +169,20 @@ func (r *Repo) Resolve(rev string) (plumbing.Hash, error) {
 		h = &x
 	}
 	return plumbing.ZeroHash, fmt.Errorf("revision %q: tag chain too long", rev)
+}
+
+// unbornHead reports whether HEAD names a branch that does not exist yet
+// (a repository with no commits, or an orphan branch before its first
+// commit), and that branch's short name.
+func (r *Repo) unbornHead() (string, bool) {
+	head, err := r.r.Storer.Reference(plumbing.HEAD)
+	if err != nil || head.Type() != plumbing.SymbolicReference {
+		return "", false
+	}
+	if _, err := r.r.Storer.Reference(head.Target()); !errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return "", false
+	}
+	return head.Target().Short(), true
 }
 
 // Commit returns a commit object.
