@@ -56,18 +56,27 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags, rng string) error {
 	if err != nil {
 		return err
 	}
-	var out io.Writer = cmd.OutOrStdout()
-	if f.output != "" {
-		file, err := os.Create(f.output)
-		if err != nil {
-			return fmt.Errorf("create report: %w", err)
-		}
-		defer file.Close()
-		out = file
+	if f.output == "" {
+		return scan(cmd, g, f.format, opts, cmd.OutOrStdout())
 	}
+	// The report appears whole or not at all: a failed scan leaves no
+	// half-written file.
+	var scanErr error
+	err = writeFileAtomic(f.output, func(w io.Writer) error {
+		scanErr = scan(cmd, g, f.format, opts, w)
+		return scanErr
+	})
+	if scanErr != nil {
+		return scanErr
+	}
+	return err
+}
+
+// scan analyses the range and writes the report to out; on failure what
+// is still buffered is dropped.
+func scan(cmd *cobra.Command, g *globals, format string, opts analyzer.Options, out io.Writer) error {
 	bw := bufio.NewWriterSize(out, 1<<16)
-	defer bw.Flush()
-	w, err := reports.New(f.format, bw)
+	w, err := reports.New(format, bw)
 	if err != nil {
 		return err
 	}
