@@ -13,6 +13,7 @@ import (
 	"github.com/dynupd/dynupd-analyze/classifiers"
 	"github.com/dynupd/dynupd-analyze/internal/testrepo"
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // gitCmd runs the git binary in dir, isolated from the user's and the
@@ -130,6 +131,53 @@ func TestShallowCloneBoundary(t *testing.T) {
 	// A revision below the boundary does not resolve: an error, not a guess.
 	if _, err := runAll(t, dst, analyzer.Options{Range: hs[0].String() + "..HEAD"}); err == nil {
 		t.Errorf("a range from a commit the clone lacks: no error")
+	}
+}
+
+// TestDamagedHistory: a commit object that is corrupt is an error naming
+// it, whether the walk or the diff meets it, never the quiet end of the
+// history (it used to be taken for a shallow boundary, and the commits
+// below it vanished from the results). A commit object that is missing
+// from a repository that is not shallow is reported as a boundary is, but
+// the finding says the repository may be damaged, not that it is shallow.
+func TestDamagedHistory(t *testing.T) {
+	build := func() (string, []plumbing.Hash) {
+		dir := t.TempDir()
+		hs, err := testrepo.Build(dir, []testrepo.Commit{
+			{Files: map[string]string{"a.c": "int f(void) { return 1; }\n"}},
+			{Files: map[string]string{"a.c": "int f(void) { return 2; }\n"}},
+			{Files: map[string]string{"a.c": "int f(void) { return 3; }\n"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dir, hs
+	}
+	dir, hs := build()
+	p := objectPath(dir, hs[1])
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("this is not zlib"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, rng := range []string{"", hs[0].String() + "..HEAD", "HEAD^!"} {
+		if _, err := runAll(t, dir, analyzer.Options{Range: rng}); err == nil || !strings.Contains(err.Error(), hs[1].String()) {
+			t.Errorf("range %q over a corrupt commit: err = %v, want one naming %s", rng, err, hs[1])
+		}
+	}
+
+	dir, hs = build()
+	if err := os.Remove(objectPath(dir, hs[1])); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := runAll(t, dir, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Verdict != classifiers.Unknown || len(rs[0].Findings) != 1 ||
+		!strings.Contains(rs[0].Findings[0].Message, "damaged") || strings.Contains(rs[0].Findings[0].Message, "shallow") {
+		t.Errorf("missing parent: %d results, first %+v", len(rs), rs[0])
 	}
 }
 
@@ -510,34 +558,45 @@ func TestParseErrorLines(t *testing.T) {
 	}
 }
 
-// TestTenThousandFiles: one commit changes 10,000 small C files (a body
-// change in each). Every file is listed with its verdict and every change
-// found, in a few seconds.
+// TestTenThousandFiles: commits that add 10,000 small C files, change a
+// function body in each, and move them all to another directory. Every
+// file is listed with its status and every change found (each file added,
+// changed, renamed unchanged), in a few seconds: nothing is quadratic in
+// the number of files (renames of this many are paired by blob alone).
 func TestTenThousandFiles(t *testing.T) {
 	const n = 10_000
-	tree := func(ret int) map[string]string {
+	tree := func(dir string, ret int) map[string]string {
 		m := make(map[string]string, n)
 		for i := 0; i < n; i++ {
-			m[fmt.Sprintf("d%02d/f%05d.c", i%100, i)] = fmt.Sprintf("int f%d(void) { return %d; }\n", i, ret)
+			m[fmt.Sprintf("%s/d%02d/f%05d.c", dir, i%100, i)] = fmt.Sprintf("int f%d(void) { return %d; }\n", i, ret)
 		}
 		return m
 	}
 	dir := t.TempDir()
-	if _, err := testrepo.BuildPacked(dir, []testrepo.Commit{{Files: tree(0)}, {Files: tree(1)}}); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := runAll(t, dir, analyzer.Options{Range: "HEAD^!"})
+	hs, err := testrepo.BuildPacked(dir, []testrepo.Commit{{Files: tree("src", 0)}, {Files: tree("src", 1)}, {Files: tree("lib", 1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rs[0]
-	if r.Verdict != classifiers.LivePatchable || len(r.Files) != n || len(rules(r)["C-FUNC-BODY"]) != n {
-		t.Errorf("verdict %s, %d files, %d body findings", r.Verdict, len(r.Files), len(rules(r)["C-FUNC-BODY"]))
+	rs, err := runAll(t, dir, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, f := range r.Files {
-		if f.Verdict != classifiers.LivePatchable || f.Status != "modified" {
-			t.Errorf("file %s: %s %s", f.Path, f.Status, f.Verdict)
-			break
+	got := byCommit(rs)
+	for i, want := range []struct {
+		status, rule string
+		verdict      classifiers.Verdict
+	}{
+		{"added", "C-FUNC-ADDED", classifiers.LivePatchable},
+		{"modified", "C-FUNC-BODY", classifiers.LivePatchable},
+		{"renamed", "C-NOOP-FORMAT", classifiers.NoOp},
+	} {
+		r := got[hs[i].String()]
+		statuses := map[string]int{}
+		for _, f := range r.Files {
+			statuses[f.Status]++
+		}
+		if r.Verdict != want.verdict || len(r.Files) != n || statuses[want.status] != n || len(rules(r)[want.rule]) != n {
+			t.Errorf("%s: verdict %s, %d files %v, %d %s findings", r.Subject, r.Verdict, len(r.Files), statuses, len(rules(r)[want.rule]), want.rule)
 		}
 	}
 }

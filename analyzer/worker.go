@@ -171,9 +171,17 @@ func (w *worker) analyze(ctx context.Context, c *history.Commit) (*Result, error
 	if len(c.Parents) > 0 {
 		pc, err := w.repo.Commit(c.Parents[0])
 		if err != nil {
-			// A shallow clone's boundary: the parent is not here.
+			if !errors.Is(err, plumbing.ErrObjectNotFound) {
+				return nil, fmt.Errorf("commit %s: %w", c.Hash, err) // a corrupt object
+			}
+			// The parent is not here (a shallow clone's boundary, or a
+			// damaged repository): what the commit changed is unknown.
+			msg := "parent commit not in the repository (a damaged repository?): not diffed"
+			if w.repo.IsShallow(c.Hash) {
+				msg = "parent commit not in the repository (shallow clone boundary): not diffed"
+			}
 			res.Findings = append(res.Findings, classifiers.Finding{Rule: "FILE-MISSING", Verdict: classifiers.Unknown,
-				Entity: "commit " + c.Parents[0].String()[:12], Message: "parent commit not in the repository (shallow clone boundary): not diffed"})
+				Entity: "commit " + c.Parents[0].String()[:12], Message: msg})
 			res.Verdict, res.Tier = classifiers.Unknown, classifiers.TierNone
 			return res, nil
 		}

@@ -185,6 +185,21 @@ func (r *Repo) unbornHead() (string, bool) {
 	return head.Target().Short(), true
 }
 
+// IsShallow reports whether a commit is a boundary of a shallow clone: the
+// repository lists it in .git/shallow, its parents deliberately absent.
+func (r *Repo) IsShallow(h plumbing.Hash) bool {
+	hs, err := r.st.Shallow()
+	if err != nil {
+		return false
+	}
+	for _, s := range hs {
+		if s == h {
+			return true
+		}
+	}
+	return false
+}
+
 // Commit returns a commit object.
 func (r *Repo) Commit(h plumbing.Hash) (*object.Commit, error) {
 	c, err := r.r.CommitObject(h)

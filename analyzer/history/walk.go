@@ -3,6 +3,7 @@ package history
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -182,11 +183,11 @@ func (r *Repo) reach(ctx context.Context, tips []plumbing.Hash, firstParent bool
 		}
 		c, err := r.r.CommitObject(h)
 		if err != nil {
-			if len(seen) > 1 {
+			if len(seen) > 1 && errors.Is(err, plumbing.ErrObjectNotFound) {
 				// A shallow clone's boundary: its parents are not here.
 				continue
 			}
-			return fmt.Errorf("read commit %s: %w", h, err)
+			return fmt.Errorf("read commit %s: %w", h, err) // a corrupt object
 		}
 		visit(c)
 		parents := c.ParentHashes
@@ -269,7 +270,7 @@ func (r *Repo) Generations(ctx context.Context, tips []plumbing.Hash) (map[plumb
 		var ps []plumbing.Hash
 		if err == nil {
 			ps = c.ParentHashes
-		} else if len(gen) == 0 && len(parents) == 0 {
+		} else if len(gen) == 0 && len(parents) == 0 || !errors.Is(err, plumbing.ErrObjectNotFound) {
 			return nil, fmt.Errorf("read commit %s: %w", f.h, err)
 		}
 		// A commit we cannot read (a shallow boundary's parent) is a root.
@@ -311,7 +312,7 @@ func (r *Repo) limit(ctx context.Context, tips, stops []plumbing.Hash, firstPare
 		flags[h] |= seen
 		c, err := r.r.CommitObject(h)
 		if err != nil {
-			if must {
+			if must || !errors.Is(err, plumbing.ErrObjectNotFound) {
 				return fmt.Errorf("read commit %s: %w", h, err)
 			}
 			return nil // a shallow clone's boundary: the parent is not here
