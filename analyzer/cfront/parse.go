@@ -1532,6 +1532,9 @@ func (x *extractor) aggregate(n *sitter.Node, cond, name string) *Entity {
 	case "enum_specifier":
 		e.Kind = KEnum
 		e.Members = enumMembersTok(x.src[body.StartByte():body.EndByte()])
+		// Members are read as tokens; where the grammar fails among them,
+		// only a macro (an X-macro list) may explain it.
+		e.BodyErrs = x.bodyErrors(body)
 		if e.Anon && len(e.Members) > 0 {
 			e.Name = "{" + e.Members[0].Name + "}"
 		}

@@ -180,7 +180,11 @@ func Parse(src []byte, name string) (f *File) {
 		return f
 	}
 	f.Package = af.Name.Name
-	f.Build = joinConstraints(fileNameConstraint(name), buildConstraint(af))
+	build, berr := buildConstraint(af)
+	if berr != "" && f.ParseErr == "" {
+		f.ParseErr = berr // the go command refuses the file
+	}
+	f.Build = joinConstraints(fileNameConstraint(name), build)
 	for _, is := range af.Imports {
 		p, _ := strconv.Unquote(is.Path.Value)
 		name := p[strings.LastIndexByte(p, '/')+1:]
@@ -277,8 +281,9 @@ func firstLine(s string) string {
 }
 
 // buildConstraint returns the file's //go:build expression (or the +build
-// lines it replaces), normalised; "" when there is none.
-func buildConstraint(af *ast.File) string {
+// lines it replaces), normalised; "" when there is none. A //go:build line
+// that does not parse is returned as written, with the error.
+func buildConstraint(af *ast.File) (string, string) {
 	var plus []string
 	for _, cg := range af.Comments {
 		if cg.Pos() >= af.Package {
@@ -286,17 +291,18 @@ func buildConstraint(af *ast.File) string {
 		}
 		for _, c := range cg.List {
 			if constraint.IsGoBuild(c.Text) {
-				if e, err := constraint.Parse(c.Text); err == nil {
-					return e.String()
+				e, err := constraint.Parse(c.Text)
+				if err != nil {
+					return strings.TrimSpace(strings.TrimPrefix(c.Text, "//go:build")), "invalid //go:build line: " + err.Error()
 				}
-				return strings.TrimSpace(strings.TrimPrefix(c.Text, "//go:build"))
+				return e.String(), ""
 			}
 			if constraint.IsPlusBuild(c.Text) {
 				plus = append(plus, strings.TrimSpace(c.Text))
 			}
 		}
 	}
-	return strings.Join(plus, " && ")
+	return strings.Join(plus, " && "), ""
 }
 
 // knownOS and knownArch are the GOOS and GOARCH values a file name suffix
