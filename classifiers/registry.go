@@ -4,7 +4,7 @@ import "sort"
 
 // RulesVersion changes whenever a rule's behaviour changes, so that stored
 // results of older rules are not reused.
-const RulesVersion = "2026.11.2"
+const RulesVersion = "2026.11.3"
 
 const (
 	refKpatch    = "kpatch patch author guide (github.com/dynup/kpatch, doc/patch-author-guide.md)"
