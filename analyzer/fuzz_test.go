@@ -31,7 +31,7 @@ const fuzzGoMod = "module example.com/m\n\ngo 1.22\n"
 // Variants of a fuzzed change, from the mode byte.
 const (
 	variantAsGiven = iota // old → new
-	variantFormat         // old → old with a trailing newline or a leading comment
+	variantFormat         // old → old with a trailing newline or a leading comment (a line in Go)
 	variantSplice         // old → old with new's tail spliced in at an offset new's head names
 	variants
 )
@@ -129,8 +129,11 @@ func FuzzAnalyzeChange(f *testing.F) {
 func variantOf(variant int, p string, old, new []byte, comment bool) []byte {
 	switch variant {
 	case variantFormat:
-		if comment && p != "a.go" {
+		switch {
+		case comment && p != "a.go":
 			return append([]byte("/* fuzz */"), old...)
+		case comment && !bytes.HasPrefix(old, []byte("\xef\xbb\xbf")): // a byte order mark must stay first
+			return append([]byte("// fuzz\n"), old...)
 		}
 		return append(append([]byte(nil), old...), '\n')
 	case variantSplice:

@@ -268,6 +268,11 @@ func entityDigest(e *Entity) string {
 		perr = what // where the error is, is position
 	}
 	fmt.Fprintf(&b, "%s|%s|cond=%s|err=%s|", e.Kind, e.Name, e.Cond, perr)
+	if e.ParseErr != "" {
+		// What did not parse is compared by its tokens: two different
+		// texts with the same error are not the same declaration.
+		fmt.Fprintf(&b, "chunk=%x|", e.ChunkHash)
+	}
 	switch e.Kind {
 	case KFunc, KProto:
 		fmt.Fprintf(&b, "st=%s|in=%v|attrs=%s|sig=%s|body=%x|", e.Storage, e.Inline, strings.Join(e.Attrs, ","), e.Sig, e.BodyHash)

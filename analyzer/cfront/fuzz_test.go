@@ -309,7 +309,7 @@ func parsedDigests(ents []*Entity) string {
 
 // chunkOf returns a chunk that spans all of src.
 func chunkOf(src []byte, fn bool) *Chunk {
-	c := &Chunk{Kind: ChunkDecl, Off: 0, End: int32(len(src)), Line: 1, EndLine: int32(1 + bytes.Count(src, []byte("\n")))}
+	c := &Chunk{Kind: ChunkDecl, Off: 0, End: int32(len(src)), Line: 1, EndLine: int32(1 + countLines(src))}
 	if fn {
 		c.Kind = ChunkFunc
 	}

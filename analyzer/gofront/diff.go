@@ -84,8 +84,8 @@ func DiffFiles(old, new map[string]*File) []*Change {
 		for _, p := range paths {
 			for _, e := range files[p].Entities {
 				k := e.Key()
-				if e.Kind == KInit {
-					k += " @" + p // init functions are per file
+				if e.Kind == KInit || strings.HasPrefix(e.Name, "_#") {
+					k += " @" + p // init functions and blank names are per file
 				}
 				m[k] = append(m[k], located{e, p})
 			}

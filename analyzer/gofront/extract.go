@@ -22,6 +22,20 @@ type extractor struct {
 	// varTypes maps the current function's receiver and parameters to
 	// their package type names.
 	varTypes map[string]string
+	// blanks counts the file's blank constants and variables so far.
+	blanks map[Kind]int
+}
+
+// blankName names the next blank ('_') constant or variable of the file by
+// its position among the file's blank ones of its kind ("_#1", "_#2"), so
+// that an edit elsewhere in the file, which moves its line, leaves it the
+// same entity.
+func (x *extractor) blankName(k Kind) string {
+	if x.blanks == nil {
+		x.blanks = map[Kind]int{}
+	}
+	x.blanks[k]++
+	return "_#" + strconv.Itoa(x.blanks[k])
 }
 
 func hashString(s string) uint64 { return xxhash.Sum64String(s) }
@@ -396,7 +410,7 @@ func (x *extractor) genDecl(d *ast.GenDecl) []*Entity {
 					}
 				}
 				if n.Name == "_" {
-					e.Name = "_#" + strconv.Itoa(x.line(n.Pos()))
+					e.Name = x.blankName(e.Kind)
 				}
 				out = append(out, e)
 			}
@@ -427,7 +441,7 @@ func (x *extractor) genDecl(d *ast.GenDecl) []*Entity {
 					e.Escapes = x.escapes(v, nil)
 				}
 				if n.Name == "_" {
-					e.Name = "_#" + strconv.Itoa(x.line(n.Pos()))
+					e.Name = x.blankName(e.Kind)
 				}
 				out = append(out, e)
 			}
