@@ -64,6 +64,7 @@ type Analyzer struct {
 	over   map[string]classifiers.Verdict
 	blobs  *lru.Cache[plumbing.Hash, []byte]
 	invs   *lru.Cache[plumbing.Hash, *cfront.Inventory]
+	memo   *cfront.ChunkMemo
 	parses *lru.Cache[uint64, []*cfront.Entity]
 	lists  *lru.Cache[plumbing.Hash, []history.TreeFile]
 	trees  *lru.Cache[plumbing.Hash, *treeIndex]
@@ -126,7 +127,8 @@ func New(path string, opts Options) (*Analyzer, error) {
 	return &Analyzer{
 		path: path, opts: opts, cfg: cfg, reg: reg, over: over, log: log,
 		blobs:  lru.New[plumbing.Hash, []byte](b / 6),
-		invs:   lru.New[plumbing.Hash, *cfront.Inventory](b * 2 / 3),
+		invs:   lru.New[plumbing.Hash, *cfront.Inventory](b / 2),
+		memo:   cfront.NewChunkMemo(b / 6),
 		parses: lru.New[uint64, []*cfront.Entity](b / 8),
 		lists:  lru.New[plumbing.Hash, []history.TreeFile](b / 24),
 		trees:  lru.New[plumbing.Hash, *treeIndex](int64(4*opts.Jobs + 4)),
@@ -277,6 +279,7 @@ func (a *Analyzer) Run(ctx context.Context, emit func(*Result) error) (*Summary,
 		return emit(r)
 	})
 	sum.Finish()
+	a.logCacheStats()
 	return sum, err
 }
 
@@ -413,3 +416,25 @@ func (a *Analyzer) RunCommits(parent context.Context, commits []*history.Commit,
 
 // SetProgress sets the function called after each commit.
 func (a *Analyzer) SetProgress(f func(done, total int)) { a.opts.Progress = f }
+
+// logCacheStats logs the hit rates of the shared caches (with -v), the
+// first thing to look at when a history runs slower than it should.
+func (a *Analyzer) logCacheStats() {
+	stat := func(name string, hits, misses int64) slog.Attr {
+		return slog.String(name, fmt.Sprintf("%d/%d", hits, hits+misses))
+	}
+	var attrs []any
+	h, m := a.blobs.Stats()
+	attrs = append(attrs, stat("blobs", h, m))
+	h, m = a.invs.Stats()
+	attrs = append(attrs, stat("inventories", h, m))
+	h, m = a.memo.Stats()
+	attrs = append(attrs, stat("chunk_memo", h, m))
+	h, m = a.parses.Stats()
+	attrs = append(attrs, stat("parses", h, m))
+	h, m = a.lists.Stats()
+	attrs = append(attrs, stat("tree_lists", h, m))
+	h, m = a.goInvs.Stats()
+	attrs = append(attrs, stat("go_files", h, m))
+	a.log.Debug("cache hits/lookups", attrs...)
+}

@@ -58,7 +58,7 @@ func (w *worker) blob(h plumbing.Hash) ([]byte, error) {
 }
 
 func (w *worker) scanOptions() cfront.ScanOptions {
-	o := cfront.ScanOptions{}
+	o := cfront.ScanOptions{Memo: w.a.memo}
 	if cfg := w.a.cfg; cfg != nil {
 		if cfg.Defines != nil {
 			o.Defines = cfront.Defines(cfg.Defines)

@@ -2,6 +2,7 @@ package cfront
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,44 +61,84 @@ type Inventory struct {
 	InitFuncs []string
 
 	refsOnce sync.Once
-	refs     map[string][]int32 // identifier → chunks that use it, built lazily
+	refs     refIndex // identifier → chunks that use it, built lazily
+}
+
+// refIndex maps identifiers to the chunks that use them, compactly: names
+// sorted, and for names[i] the chunk indexes chunks[starts[i]:starts[i+1]].
+type refIndex struct {
+	names  []string
+	starts []int32
+	chunks []int32
 }
 
 // Users returns the indexes of the live chunks that use identifier name.
 // Include directives are indexed as "#include:BASENAME" so that the users
 // of an included fragment can be found.
 func (inv *Inventory) Users(name string) []int32 {
-	inv.refsOnce.Do(func() {
-		inv.refs = map[string][]int32{}
-		for i := range inv.Chunks {
-			c := &inv.Chunks[i]
-			if c.Dead {
-				continue
-			}
-			for _, id := range c.Idents {
-				inv.refs[id] = append(inv.refs[id], int32(i))
-			}
-		}
-	})
-	return inv.refs[name]
+	inv.refsOnce.Do(inv.buildRefs)
+	r := &inv.refs
+	i, ok := slices.BinarySearch(r.names, name)
+	if !ok {
+		return nil
+	}
+	return r.chunks[r.starts[i]:r.starts[i+1]:r.starts[i+1]]
 }
 
-// Cost estimates the inventory's memory in bytes, for cache budgets.
-func (inv *Inventory) Cost() int64 {
-	n := int64(256 + 96*len(inv.Chunks))
+func (inv *Inventory) buildRefs() {
+	type ref struct {
+		name  string
+		chunk int32
+	}
+	var all []ref
 	for i := range inv.Chunks {
-		for _, id := range inv.Chunks[i].Idents {
-			n += int64(len(id)) + 24
+		c := &inv.Chunks[i]
+		if c.Dead {
+			continue
 		}
+		for _, id := range c.Idents {
+			all = append(all, ref{id, int32(i)})
+		}
+	}
+	// By name, then chunk: each chunk's identifiers are distinct.
+	slices.SortFunc(all, func(a, b ref) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return int(a.chunk - b.chunk)
+	})
+	r := refIndex{chunks: make([]int32, len(all))}
+	for k, x := range all {
+		if k == 0 || x.name != all[k-1].name {
+			r.names = append(r.names, x.name)
+			r.starts = append(r.starts, int32(k))
+		}
+		r.chunks[k] = x.chunk
+	}
+	r.starts = append(r.starts, int32(len(all)))
+	inv.refs = r
+}
+
+// Cost estimates the inventory's memory in bytes, for cache budgets. The
+// identifier strings are interned and, with a ChunkMemo, their slices are
+// shared between versions of a file, so an identifier counts as its slot
+// in the chunk's slice and in the reference index.
+func (inv *Inventory) Cost() int64 {
+	n := int64(256 + 160*len(inv.Chunks))
+	for i := range inv.Chunks {
+		n += int64(24*len(inv.Chunks[i].Idents) + 24)
 		n += int64(len(inv.Chunks[i].Cond) + len(inv.Chunks[i].Name))
 	}
-	return n * 2 // the reference index, once built
+	return n
 }
 
 // ScanOptions are the config facts the scanner needs.
 type ScanOptions struct {
 	Defines       Defines  // the build's defines, nil when unknown
 	ExportMarkers []string // extra export marker macros
+	// Memo, when set, shares chunk identifier sets across scans; it must
+	// serve these options only.
+	Memo *ChunkMemo
 }
 
 // Scan lexes src and splits it into top-level chunks.
@@ -916,23 +957,53 @@ func (s *scanner) closeAs(end int, kind ChunkKind, sub, name string) {
 	if kind == ChunkFunc && c.Name != "" {
 		c.Name = funcKey(c.Name, s.firstArg(s.start, end, name))
 	}
+	// The hash first: a chunk met before (the same tokens in another
+	// version of the file) takes its identifiers from the memo.
 	s.hashBuf = s.hashBuf[:0]
-	seen := s.seen
-	clear(seen)
-	prevMember := false
+	var kinds uint64 = uint64(end - s.start)
 	funcLike := -1 // the '(' of a function-like #define: its spacing matters
 	for j := s.start; j < end; j++ {
 		t := s.toks[j]
-		b := t.Bytes(s.src)
 		if t.Kind == TokHash && j+3 < end && s.text(j+1) == "define" && s.text(j+3) == "(" && s.toks[j+3].Off == s.toks[j+2].End {
 			funcLike = j + 3
 		}
 		if j == funcLike {
 			s.hashBuf = append(s.hashBuf, 1)
 		}
-		s.hashBuf = append(append(s.hashBuf, b...), 0)
+		s.hashBuf = append(append(s.hashBuf, t.Bytes(s.src)...), 0)
+		kinds = kinds*31 + uint64(t.Kind)
+	}
+	c.Hash = xxhash.Sum64(s.hashBuf)
+	key := memoKey{hash: c.Hash, kinds: kinds, kind: kind}
+	if m, ok := s.opts.Memo.get(key); ok {
+		c.Idents, c.Exported = m.idents, m.exported
+	} else {
+		memoable := s.identify(&c, end, kind)
+		if memoable {
+			s.opts.Memo.add(key, memoEntry{idents: c.Idents, exported: c.Exported})
+		}
+	}
+	s.chunks = append(s.chunks, c)
+	s.start = -1
+}
+
+// identify fills c's identifier set and export mark from the chunk's
+// tokens s.toks[s.start:end]. It reports false when they depend on tokens
+// past the chunk (an #include whose line runs on), so cannot be memoised.
+func (s *scanner) identify(c *Chunk, end int, kind ChunkKind) bool {
+	memoable := true
+	seen := s.seen
+	clear(seen)
+	prevMember := false
+	for j := s.start; j < end; j++ {
+		t := s.toks[j]
+		b := t.Bytes(s.src)
 		if t.Kind == TokHash && j+2 < end && s.text(j+1) == "include" {
-			if tgt := includeTarget(s.src, s.toks[j+2:s.directiveEnd(j)]); tgt != "" {
+			de := s.directiveEnd(j)
+			if de > end {
+				memoable = false
+			}
+			if tgt := includeTarget(s.src, s.toks[j+2:de]); tgt != "" {
 				w := "#include:" + baseName(tgt)
 				if !seen[w] {
 					seen[w] = true
@@ -966,10 +1037,8 @@ func (s *scanner) closeAs(end int, kind ChunkKind, sub, name string) {
 		}
 		prevMember = t.Kind == TokPunct && (len(b) == 1 && b[0] == '.' || len(b) == 2 && b[0] == '-' && b[1] == '>')
 	}
-	c.Hash = xxhash.Sum64(s.hashBuf)
 	sort.Strings(c.Idents)
-	s.chunks = append(s.chunks, c)
-	s.start = -1
+	return memoable
 }
 
 // isExportMarker reports whether identifier w at toks[j] marks an exported
