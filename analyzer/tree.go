@@ -140,9 +140,10 @@ func (t *treeIndex) users(r reader, name, scope string) []classifiers.Ref {
 	}
 	invs := t.allInvs(r)
 	var out []classifiers.Ref
+	h := cfront.NameHash(name)
 	visit := func(i int) {
 		inv := invs[i]
-		if inv == nil {
+		if inv == nil || !inv.MayUse(h) {
 			return
 		}
 		for _, ci := range inv.Users(name) {

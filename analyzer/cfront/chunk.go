@@ -1,6 +1,7 @@
 package cfront
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -60,62 +61,116 @@ type Inventory struct {
 	// with an init marker, or registered with module_init/*_initcall.
 	InitFuncs []string
 
-	refsOnce sync.Once
-	refs     refIndex // identifier → chunks that use it, built lazily
+	refsOnce   sync.Once
+	refs       refIndex // identifier → chunks that use it, built lazily
+	filterOnce sync.Once
+	filter     []uint64 // a Bloom filter of the live chunks' identifiers
 }
 
-// refIndex maps identifiers to the chunks that use them, compactly: names
-// sorted, and for names[i] the chunk indexes chunks[starts[i]:starts[i+1]].
-type refIndex struct {
-	names  []string
-	starts []int32
-	chunks []int32
-}
+// NameHash is the hash by which MayUse tests an identifier; compute it once
+// per name to ask many inventories.
+func NameHash(name string) uint64 { return xxhash.Sum64String(name) }
 
-// Users returns the indexes of the live chunks that use identifier name.
-// Include directives are indexed as "#include:BASENAME" so that the users
-// of an included fragment can be found.
-func (inv *Inventory) Users(name string) []int32 {
-	inv.refsOnce.Do(inv.buildRefs)
-	r := &inv.refs
-	i, ok := slices.BinarySearch(r.names, name)
-	if !ok {
-		return nil
+// MayUse reports whether a live chunk may use the identifier whose NameHash
+// is h: false means none does, true that Users must be asked. It is cheap,
+// so that a question about one name over a whole tree reads only the files
+// that mention it.
+func (inv *Inventory) MayUse(h uint64) bool {
+	inv.filterOnce.Do(inv.buildFilter)
+	if len(inv.filter) == 0 {
+		return false
 	}
-	return r.chunks[r.starts[i]:r.starts[i+1]:r.starts[i+1]]
+	mask := uint64(len(inv.filter)*64 - 1)
+	a, b := h&mask, (h>>32|h<<32)&mask
+	return inv.filter[a/64]&(1<<(a%64)) != 0 && inv.filter[b/64]&(1<<(b%64)) != 0
 }
 
-func (inv *Inventory) buildRefs() {
-	type ref struct {
-		name  string
-		chunk int32
+func (inv *Inventory) buildFilter() {
+	n := 0
+	for i := range inv.Chunks {
+		if !inv.Chunks[i].Dead {
+			n += len(inv.Chunks[i].Idents)
+		}
 	}
-	var all []ref
+	if n == 0 {
+		return
+	}
+	// About 16 bits per identifier and two probes: under 2% false
+	// positives, for a file's distinct identifiers are fewer than its uses.
+	bits := 64
+	for bits < 16*n {
+		bits <<= 1
+	}
+	f := make([]uint64, bits/64)
+	mask := uint64(bits - 1)
 	for i := range inv.Chunks {
 		c := &inv.Chunks[i]
 		if c.Dead {
 			continue
 		}
 		for _, id := range c.Idents {
-			all = append(all, ref{id, int32(i)})
+			h := xxhash.Sum64String(id)
+			a, b := h&mask, (h>>32|h<<32)&mask
+			f[a/64] |= 1 << (a % 64)
+			f[b/64] |= 1 << (b % 64)
 		}
 	}
-	// By name, then chunk: each chunk's identifiers are distinct.
-	slices.SortFunc(all, func(a, b ref) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
+	inv.filter = f
+}
+
+// refIndex maps identifiers to the chunks that use them, compactly: pairs
+// of an identifier's NameHash and a chunk index, sorted; a hash collision
+// is resolved against the chunk's own identifiers.
+type refIndex []ref
+
+type ref struct {
+	hash  uint64
+	chunk int32
+}
+
+// Users returns the indexes of the live chunks that use identifier name.
+// Include directives are indexed as "#include:BASENAME" so that the users
+// of an included fragment can be found.
+func (inv *Inventory) Users(name string) []int32 {
+	h := NameHash(name)
+	if !inv.MayUse(h) {
+		return nil
+	}
+	inv.refsOnce.Do(inv.buildRefs)
+	r := inv.refs
+	i, _ := slices.BinarySearchFunc(r, h, func(x ref, h uint64) int { return cmp.Compare(x.hash, h) })
+	var out []int32
+	for ; i < len(r) && r[i].hash == h; i++ {
+		if _, ok := slices.BinarySearch(inv.Chunks[r[i].chunk].Idents, name); ok {
+			out = append(out, r[i].chunk)
+		}
+	}
+	return out
+}
+
+func (inv *Inventory) buildRefs() {
+	n := 0
+	for i := range inv.Chunks {
+		if !inv.Chunks[i].Dead {
+			n += len(inv.Chunks[i].Idents)
+		}
+	}
+	r := make(refIndex, 0, n)
+	for i := range inv.Chunks {
+		c := &inv.Chunks[i]
+		if c.Dead {
+			continue
+		}
+		for _, id := range c.Idents {
+			r = append(r, ref{NameHash(id), int32(i)})
+		}
+	}
+	slices.SortFunc(r, func(a, b ref) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
 			return c
 		}
-		return int(a.chunk - b.chunk)
+		return cmp.Compare(a.chunk, b.chunk)
 	})
-	r := refIndex{chunks: make([]int32, len(all))}
-	for k, x := range all {
-		if k == 0 || x.name != all[k-1].name {
-			r.names = append(r.names, x.name)
-			r.starts = append(r.starts, int32(k))
-		}
-		r.chunks[k] = x.chunk
-	}
-	r.starts = append(r.starts, int32(len(all)))
 	inv.refs = r
 }
 
@@ -126,7 +181,7 @@ func (inv *Inventory) buildRefs() {
 func (inv *Inventory) Cost() int64 {
 	n := int64(256 + 160*len(inv.Chunks))
 	for i := range inv.Chunks {
-		n += int64(24*len(inv.Chunks[i].Idents) + 24)
+		n += int64(26*len(inv.Chunks[i].Idents) + 24)
 		n += int64(len(inv.Chunks[i].Cond) + len(inv.Chunks[i].Name))
 	}
 	return n

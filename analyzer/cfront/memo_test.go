@@ -1,6 +1,7 @@
 package cfront
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -99,5 +100,32 @@ func TestChunkMemoKindsMatter(t *testing.T) {
 	}
 	if !slices.Contains(b.Chunks[0].Idents, "h(") {
 		t.Fatalf("identifiers of the second chunk: %v", b.Chunks[0].Idents)
+	}
+}
+
+// TestMayUseNoFalseNegative: the filter never hides a user, and it rules
+// out most names a file does not use.
+func TestMayUseNoFalseNegative(t *testing.T) {
+	srcs := corpusCSources(t)
+	absent, excluded := 0, 0
+	for n, src := range srcs {
+		inv := Scan(src, ScanOptions{})
+		for _, c := range inv.Chunks {
+			for _, id := range c.Idents {
+				if !c.Dead && !inv.MayUse(NameHash(id)) {
+					t.Fatalf("%s: MayUse(%q) is false but a live chunk uses it", n, id)
+				}
+			}
+		}
+		for k := 0; k < 20; k++ {
+			name := fmt.Sprintf("surely_absent_%d", k)
+			absent++
+			if !inv.MayUse(NameHash(name)) {
+				excluded++
+			}
+		}
+	}
+	if excluded < absent*9/10 {
+		t.Errorf("the filter excluded only %d of %d absent names", excluded, absent)
 	}
 }
