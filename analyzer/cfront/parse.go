@@ -1,6 +1,7 @@
 package cfront
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -1364,6 +1365,9 @@ func (x *extractor) collectLocals(n *sitter.Node, locals map[string]bool) {
 // staticLocals extracts the function-scope static variables of a body.
 func (x *extractor) staticLocals(body *sitter.Node, fn, cond string) []*Entity {
 	var out []*Entity
+	if !bytes.Contains(x.src[body.StartByte():body.EndByte()], []byte("static")) {
+		return nil // the query matches the keyword's text only: no need to run it
+	}
 	var decls []*sitter.Node
 	qc := x.p.qc
 	qc.Exec(x.p.statics, body)

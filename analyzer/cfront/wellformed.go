@@ -211,6 +211,9 @@ func (x *extractor) bodyErrors(n *sitter.Node) []BodyErr {
 	var out []BodyErr
 	var walk func(m *sitter.Node)
 	walk = func(m *sitter.Node) {
+		if !m.HasError() {
+			return // a subtree's error cost counts its ERROR and MISSING nodes
+		}
 		if m.IsMissing() || m.Type() == "ERROR" {
 			st := m
 			for p := m.Parent(); p != nil && p != n; p = p.Parent() {
