@@ -49,6 +49,8 @@ type Options struct {
 	// GoProxy is the GOPROXY of typed loading: "off" (the default) reads
 	// dependencies only from the module cache.
 	GoProxy string
+	// Backend chooses how blobs are read (history.BackendAuto when "").
+	Backend history.Backend
 	// Progress is called after each commit with the number done and the
 	// total (the total may shrink when a path filter leaves commits out).
 	Progress func(done, total int)

@@ -33,7 +33,7 @@ func (a *Analyzer) newWorker() (*worker, error) {
 	a.treeMu.Lock()
 	ov := a.overlay
 	a.treeMu.Unlock()
-	r, err := history.Open(a.path, history.OpenOptions{ObjectCacheBytes: 32 << 20, Overlay: ov})
+	r, err := history.Open(a.path, history.OpenOptions{ObjectCacheBytes: 32 << 20, Overlay: ov, Backend: a.opts.Backend})
 	if err != nil {
 		return nil, err
 	}

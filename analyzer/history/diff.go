@@ -362,6 +362,18 @@ func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
 	if b, ok := r.ov.blob(h); ok {
 		return int64(len(b)), nil
 	}
+	if r.useGit {
+		c, err := r.catFile()
+		if err != nil {
+			return 0, err
+		}
+		n, err := c.size(h)
+		if !errors.Is(err, ErrMissing) {
+			return n, err
+		}
+		// git says "missing" for a damaged loose object too: go-git tells
+		// a damaged object (an error) from an absent one.
+	}
 	o, err := r.st.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
@@ -376,6 +388,17 @@ func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
 func (r *Repo) ReadBlob(h plumbing.Hash) ([]byte, error) {
 	if b, ok := r.ov.blob(h); ok {
 		return b, nil
+	}
+	if r.useGit {
+		c, err := r.catFile()
+		if err != nil {
+			return nil, err
+		}
+		b, err := c.read(h)
+		if !errors.Is(err, ErrMissing) {
+			return b, err
+		}
+		// As in BlobSize: go-git tells damaged from absent.
 	}
 	o, err := r.st.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {

@@ -31,6 +31,10 @@ type Repo struct {
 	r    *git.Repository
 	st   *filesystem.Storage
 	ov   *Overlay
+	// useGit reads blobs with git cat-file (started on first use) instead
+	// of go-git.
+	useGit bool
+	cat    *catFile
 }
 
 // ErrNotRepository is returned when a path holds no git repository.
@@ -120,6 +124,8 @@ type OpenOptions struct {
 	// Overlay adds trees and blobs the repository does not store (a work
 	// tree snapshot).
 	Overlay *Overlay
+	// Backend chooses how blobs are read; "" is BackendAuto.
+	Backend Backend
 }
 
 // Open opens the repository at path (a work tree, any directory inside
@@ -129,9 +135,25 @@ func Open(path string, o OpenOptions) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
+	useGit := false
+	switch o.Backend {
+	case BackendGit:
+		if err := GitUsable(gitDir); err != nil {
+			return nil, fmt.Errorf("open %s with the git backend: %w", path, err)
+		}
+		useGit = true
+	case "", BackendAuto:
+		useGit = GitUsable(gitDir) == nil
+	case BackendGoGit:
+	default:
+		return nil, fmt.Errorf("open %s: unknown backend %q", path, o.Backend)
+	}
 	size := o.ObjectCacheBytes
 	if size <= 0 {
 		size = 64 << 20
+	}
+	if useGit {
+		size = min(size, 8<<20) // trees and commits only
 	}
 	fs := osfs.New(gitDir)
 	st := filesystem.NewStorageWithOptions(fs, cache.NewObjectLRU(cache.FileSize(size)), filesystem.Options{KeepDescriptors: true})
@@ -140,11 +162,37 @@ func Open(path string, o OpenOptions) (*Repo, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Repo{Path: path, GitDir: gitDir, Bare: bare, r: r, st: st, ov: o.Overlay}, nil
+	return &Repo{Path: path, GitDir: gitDir, Bare: bare, r: r, st: st, ov: o.Overlay, useGit: useGit}, nil
 }
 
-// Close releases the handle's file descriptors.
-func (r *Repo) Close() error { return r.st.Close() }
+// Close releases the handle's file descriptors and ends its git process.
+func (r *Repo) Close() error {
+	if r.cat != nil {
+		_ = r.cat.close()
+		r.cat = nil
+	}
+	return r.st.Close()
+}
+
+// Backend returns the backend that reads the handle's blobs.
+func (r *Repo) Backend() Backend {
+	if r.useGit {
+		return BackendGit
+	}
+	return BackendGoGit
+}
+
+// catFile returns the handle's git process, starting it on first use.
+func (r *Repo) catFile() (*catFile, error) {
+	if r.cat == nil {
+		c, err := startCatFile(r.GitDir)
+		if err != nil {
+			return nil, err
+		}
+		r.cat = c
+	}
+	return r.cat, nil
+}
 
 // Resolve resolves a revision (a ref, tag, hash prefix, HEAD~2, …) to a
 // commit hash; annotated tags are peeled.

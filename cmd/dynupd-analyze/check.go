@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"io"
 	"os"
 	"strings"
@@ -79,7 +80,7 @@ func runCheck(cmd *cobra.Command, g *globals, f *checkFlags) error {
 			return fmt.Errorf("--base: %w", err)
 		}
 	}
-	a, err := analyzer.New(g.repo, analyzer.Options{Jobs: g.jobs, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler, GoProxy: f.goproxy})
+	a, err := analyzer.New(g.repo, analyzer.Options{Jobs: g.jobs, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler, Backend: history.Backend(g.backend), GoProxy: f.goproxy})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/dynupd/dynupd-analyze/analyzer/history"
 
 	"github.com/dynupd/dynupd-analyze/analyzer"
 	"github.com/spf13/cobra"
@@ -34,7 +35,7 @@ syntactic one and says why.`,
 			if err != nil {
 				return err
 			}
-			a, err := analyzer.New(g.repo, analyzer.Options{Jobs: 1, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler, GoProxy: goproxy})
+			a, err := analyzer.New(g.repo, analyzer.Options{Jobs: 1, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler, Backend: history.Backend(g.backend), GoProxy: goproxy})
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"io"
 	"strings"
 
@@ -23,7 +24,7 @@ func newExplainCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := analyzer.New(g.repo, analyzer.Options{Range: args[0] + "^!", Jobs: 1, Merges: true, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler})
+			a, err := analyzer.New(g.repo, analyzer.Options{Range: args[0] + "^!", Jobs: 1, Merges: true, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler, Backend: history.Backend(g.backend)})
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"log/slog"
 	"os"
 	"runtime/pprof"
@@ -21,6 +22,7 @@ type globals struct {
 	jobs       int
 	verbose    bool
 	noCompiler bool
+	backend    string
 	cpuProfile string
 	memProfile string
 	stopProf   func()
@@ -43,11 +45,17 @@ what share of the history could have shipped as a live patch.`,
 	root.PersistentFlags().IntVar(&g.jobs, "jobs", 0, "parallel workers (default: the number of CPUs)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log progress details to stderr")
 	root.PersistentFlags().BoolVar(&g.noCompiler, "no-compiler", false, "never ask the local Go compiler which functions it inlines (the syntactic estimate decides, erring on the inlinable side)")
+	root.PersistentFlags().StringVar(&g.backend, "backend", "auto", "how blobs are read: git (cat-file, needs git ≥ 2.36; not for partial clones), go-git, or auto (git when usable)")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	root.PersistentFlags().StringVar(&g.memProfile, "memprofile", "", "write a heap profile to this file at exit")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	_ = root.PersistentFlags().MarkHidden("memprofile")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.startProfile() }
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if _, err := history.ParseBackend(g.backend); err != nil {
+			return fmt.Errorf("--backend: %w", err)
+		}
+		return g.startProfile()
+	}
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { g.stopProfile(); return nil }
 	root.AddCommand(newScanCmd(g), newStudyCmd(g), newReportCmd(), newExplainCmd(g), newDiffCmd(g), newRulesCmd(), newTriageCmd(g), newCheckCmd(g), newPatchCmd(g))
 	return root

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/dynupd/dynupd-analyze/analyzer/history"
 	"io"
 	"os"
 	"time"
@@ -114,6 +115,7 @@ func analyzerOptions(g *globals, f *scanFlags, rng string) (analyzer.Options, er
 	opts := analyzer.Options{
 		Range: rng, Since: since, Until: until, FirstParent: f.firstParent, Paths: f.paths,
 		MaxCommits: f.maxCommits, Merges: f.merges, Jobs: g.jobs, Config: cfg, Logger: g.logger(), NoCompiler: g.noCompiler,
+		Backend: history.Backend(g.backend),
 	}
 	if f.maxFileSize != "" {
 		n, err := config.ParseSize(f.maxFileSize)
